@@ -1,0 +1,62 @@
+# SPDX-License-Identifier: GPL-2.0
+# KHO-stateless: the one entry point.  `make help` lists the targets.
+
+KHO_CACHE ?= $(HOME)/.cache/kho-stateless
+KHO_BUILD ?= $(KHO_CACHE)/build
+JOBS ?= $(shell echo $$(( $$(nproc) + 1 )))
+KVM ?= 0
+export KHO_CACHE KHO_BUILD JOBS KVM KSRC
+
+S := scripts
+
+.PHONY: help deps base kernel stock demo check unit selftests scenarios clean
+
+help:
+	@echo 'KHO-stateless: Kexec HandOver with a stateless radix tree, for Linux 7.3'
+	@echo
+	@echo 'Targets:'
+	@echo '  demo        build our kernel, preserve memory, kexec in QEMU, verify, summarise'
+	@echo '  check       every test: userspace, kernel builds, base selftests, scenarios'
+	@echo '  unit        userspace tests of the radix tree only (seconds)'
+	@echo '  selftests   the base 7.3 KHO and LUO selftests on our kernel'
+	@echo '  scenarios   our QEMU kexec scenarios (ours, stock, chains)'
+	@echo '  kernel      build our test kernel;  stock: the pristine 7.3 one'
+	@echo '  base        fetch the Linux 7.3 base tree;  deps: install Debian packages'
+	@echo '  clean       remove build outputs (keeps the base and ccache)'
+	@echo
+	@echo 'Variables:'
+	@echo '  KSRC=/path  use this Linux 7.3 tree as the base instead of Debian linux-source-7.3'
+	@echo '  KHO_CACHE   cache folder (default ~/.cache/kho-stateless); KHO_BUILD its build/'
+	@echo '  JOBS        parallel build jobs (default nproc + 1)'
+	@echo '  KVM=1       let QEMU use KVM (default: TCG only)'
+
+deps:
+	@$(S)/deps.sh
+
+base: deps
+	@$(S)/fetch-base.sh >/dev/null
+
+kernel: deps
+	@bash -c '. $(S)/lib.sh; kho_kernel ours test'
+
+stock: deps
+	@bash -c '. $(S)/lib.sh; kho_kernel stock test'
+
+demo:
+	@$(S)/demo.sh
+
+check:
+	@$(S)/check.sh
+
+unit:
+	@$(S)/check.sh unit
+
+selftests:
+	@$(S)/check.sh kernels base
+
+scenarios:
+	@$(S)/check.sh kernels scenarios
+
+clean:
+	rm -rf $(KHO_BUILD)
+	$(MAKE) -C tools/testing/kho_radix clean 2>/dev/null || true

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Every test of the project, in order of cost; one KTAP result per test and a
+# closing "N passed, N failed" line.  Exit status 1 if anything failed.
+#
+#   check.sh [GROUP...]     groups: unit kernels base scenarios (default all)
+set -uo pipefail
+KHO_TAG=check
+. "$(dirname "$0")/lib.sh"
+
+groups=("$@")
+[ ${#groups[@]} -gt 0 ] || groups=(unit kernels base scenarios)
+want() { printf '%s\n' "${groups[@]}" | grep -qx "$1"; }
+
+export KHO_RESULTS=$KHO_BUILD/results.check
+mkdir -p "$KHO_BUILD"
+: > "$KHO_RESULTS"
+t_start=$(date +%s)
+echo "KTAP version 1"
+
+"$KHO_REPO/scripts/deps.sh" || exit 1
+
+# Userspace tests: each prints KTAP; every result line becomes one of ours.
+run_ktap() {	# run_ktap PREFIX CMD...
+	local prefix=$1 log line rc=0 n=0
+	shift
+	log=$KHO_BUILD/logs/$prefix.log
+	mkdir -p "$(dirname "$log")"
+	"$@" > "$log" 2>&1 || rc=$?
+	while IFS= read -r line; do
+		if [[ $line =~ ^ok\ [0-9]+\ ([^#]*[^#\ ]) ]]; then
+			kho_result "$prefix.${BASH_REMATCH[1]}" ok
+		elif [[ $line =~ ^not\ ok\ [0-9]+\ ([^#]*[^#\ ]) ]]; then
+			kho_result "$prefix.${BASH_REMATCH[1]}" fail "see $log"
+		else
+			continue
+		fi
+		n=$((n + 1))
+	done < "$log"
+	if [ "$n" = 0 ] || { [ "$rc" != 0 ] && ! grep -aq '^not ok ' "$log"; }; then
+		tail -n 40 "$log" >&2
+		kho_result "$prefix" fail "exit status $rc, $n results; see $log"
+	fi
+}
+
+if want unit; then
+	if [ -f "$KHO_REPO/tools/testing/kho_radix/Makefile" ]; then
+		run_ktap radix make -s -C "$KHO_REPO/tools/testing/kho_radix" check
+	fi
+fi
+
+built=1
+if want kernels || want base || want scenarios; then
+	for k in ours stock; do
+		if (kho_kernel "$k" test >/dev/null); then
+			kho_result "build.$k-test" ok
+		else
+			kho_result "build.$k-test" fail "see the build output above"
+			built=0
+		fi
+	done
+fi
+
+if want base; then
+	"$KHO_REPO/scripts/base-selftests.sh" ours || true
+fi
+
+if want scenarios && [ "$built" = 1 ]; then
+	s=$KHO_REPO/scripts/scenario.sh
+	"$s" ours-ours ours,ours || true
+	"$s" stock-to-ours stock,ours || true
+	"$s" ours-to-stock ours,stock || true
+	"$s" chain ours,ours,ours,ours || true
+fi
+
+pass=$(grep -c '^ok ' "$KHO_RESULTS")
+fail=$(grep -c '^not ok ' "$KHO_RESULTS")
+echo "1..$((pass + fail))"
+echo "# check took $(($(date +%s) - t_start)) s; logs in $KHO_BUILD/logs"
+grep '^not ok ' "$KHO_RESULTS" | sed 's/^/# failed: /'
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]

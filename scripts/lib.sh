@@ -1,0 +1,105 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared helpers of the harness scripts: paths, kernels, QEMU runs, results.
+# Sourced, not run.
+
+KHO_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+KHO_CACHE=${KHO_CACHE:-$HOME/.cache/kho-stateless}
+KHO_BUILD=${KHO_BUILD:-$KHO_CACHE/build}
+JOBS=${JOBS:-$(($(nproc) + 1))}
+KVM=${KVM:-0}
+export KHO_CACHE KHO_BUILD JOBS KVM
+
+say() { printf '[%s] %s\n' "${KHO_TAG:-kho}" "$*" >&2; }
+die() { printf '[%s] error: %s\n' "${KHO_TAG:-kho}" "$*" >&2; exit 1; }
+
+# The pristine base, fetched once.
+kho_base() {
+	[ -n "${KHO_BASE:-}" ] || KHO_BASE=$("$KHO_REPO/scripts/fetch-base.sh") ||
+		die "no Linux 7.3 base tree"
+	export KHO_BASE
+	echo "$KHO_BASE"
+}
+
+# kho_src FLAVOR: the source tree of a flavor.  "ours" is the overlay
+# workspace (refreshed on every call), "stock" the pristine base.
+kho_src() {
+	local base
+	base=$(kho_base) || exit 1
+	case $1 in
+	ours)
+		"$KHO_REPO/scripts/overlay.sh" "$base" "$KHO_BUILD/src-ours" || exit 1
+		echo "$KHO_BUILD/src-ours"
+		;;
+	stock) echo "$base" ;;
+	*) die "unknown kernel flavor $1" ;;
+	esac
+}
+
+kho_kdir() { echo "$KHO_BUILD/$1-${2:-test}"; }
+
+# kho_kernel FLAVOR VARIANT: build (incrementally) and print the build folder.
+kho_kernel() {
+	local src out
+	src=$(kho_src "$1") || exit 1
+	out=$(kho_kdir "$1" "$2")
+	"$KHO_REPO/scripts/build-kernel.sh" "$src" "$out" "$2" || die "kernel build failed: $1-$2"
+	kho_module "$1" "$2"
+	echo "$out"
+}
+
+# kho_module FLAVOR VARIANT: the scenario module, built against that kernel.
+kho_module() {
+	local kdir mdir
+	kdir=$(kho_kdir "$1" "$2")
+	mdir=$KHO_BUILD/mod/$1-$2
+	mkdir -p "$mdir"
+	cp -u "$KHO_REPO"/tools/testing/selftests/kho/scenario/kho_scenario.c "$mdir/"
+	echo 'obj-m := kho_scenario.o' > "$mdir/Kbuild"
+	make -s -C "$kdir" M="$mdir" CC="${KHO_CC:-gcc}" modules >&2 ||
+		die "scenario module build failed for $1-$2"
+}
+
+# kho_init_bin: the guest init, static nolibc, built against our UAPI headers.
+kho_init_bin() {
+	local hdr=$1 out=$KHO_BUILD/init/kho_init src=$KHO_REPO/tools/testing/selftests/kho/kho_init.c
+	mkdir -p "$KHO_BUILD/init"
+	if [ ! -x "$out" ] || [ "$src" -nt "$out" ]; then
+		gcc -static -Os -nostdinc -nostdlib -fno-asynchronous-unwind-tables \
+		    -fno-ident -fno-stack-protector -Wall -Werror \
+		    -I "$hdr" -I "$(kho_base)/tools/include/nolibc" -o "$out" "$src" >&2 ||
+			die "guest init build failed"
+	fi
+	echo "$out"
+}
+
+# kho_qemu LOG TIMEOUT KERNEL INITRD CMDLINE [MEM]: one boot (and whatever
+# kexecs follow) under a timeout; the serial console goes to LOG.  Returns
+# QEMU's status (124 on timeout).
+kho_qemu() {
+	local log=$1 tmo=$2 kernel=$3 initrd=$4 cmdline=$5 mem=${6:-2G} accel
+	accel=(-accel tcg -cpu max)
+	[ "$KVM" = 1 ] && accel=(-accel kvm -cpu host)
+	mkdir -p "$(dirname "$log")"
+	timeout --foreground -k 5 "$tmo" qemu-system-x86_64 "${accel[@]}" -m "$mem" -smp 2 \
+		-no-reboot -nographic -nodefaults -serial file:"$log" \
+		-kernel "$kernel" -initrd "$initrd" \
+		-append "console=ttyS0 panic=-1 oops=panic $cmdline" </dev/null
+}
+
+# kho_splats LOG: print kernel reports that fail a test; status 0 if any.
+kho_splats() {
+	grep -nE 'BUG:|WARNING:|KASAN|UBSAN|possible circular locking|possible recursive locking|inconsistent lock state|lockdep|Kernel panic|Oops|Call Trace:' "$1"
+}
+
+# Results.  kho_result NAME STATUS [DIAG] records one KTAP line.
+KHO_RESULTS=${KHO_RESULTS:-$KHO_BUILD/results}
+kho_result() {
+	local n
+	mkdir -p "$(dirname "$KHO_RESULTS")"
+	n=$(($(wc -l < "$KHO_RESULTS" 2>/dev/null || echo 0) + 1))
+	if [ "$2" = ok ]; then
+		echo "ok $n $1" | tee -a "$KHO_RESULTS"
+	else
+		echo "not ok $n $1${3:+ # $3}" | tee -a "$KHO_RESULTS"
+	fi
+}

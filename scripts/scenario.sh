@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Run one KHO kexec scenario in QEMU and record its result.
+#
+#   scenario.sh NAME PLAN [MODARGS] [VARIANT] [TIMEOUT] [MEM]
+#
+# PLAN is the comma-separated list of kernels booted in turn (ours, stock),
+# MODARGS extra kho_scenario parameters (comma-separated), VARIANT the
+# kernel config (test or debug).  The kernels must already be built.  The
+# serial log is kept in $KHO_BUILD/logs/NAME.log and printed on failure.
+# Pass: every stage's KTAP line is "ok", every stage ran, no kernel splat.
+set -euo pipefail
+KHO_TAG=scenario
+. "$(dirname "$0")/lib.sh"
+
+name=$1
+plan=$2
+modargs=${3:-}
+variant=${4:-test}
+tmo=${5:-300}
+mem=${6:-2G}
+
+IFS=, read -r -a kernels <<< "$plan"
+nr=${#kernels[@]}
+work=$KHO_BUILD/scenarios/$name
+log=$KHO_BUILD/logs/$name.log
+rm -rf "$work"
+mkdir -p "$work"
+
+first=$(kho_kdir "${kernels[0]}" "$variant")
+init=$(kho_init_bin "$first/hdr/include")
+{
+	echo "dir /dev 0755 0 0"
+	echo "nod /dev/console 0600 0 0 c 5 1"
+	echo "dir /proc 0755 0 0"
+	echo "dir /sys 0755 0 0"
+	echo "dir /k 0755 0 0"
+	echo "file /init $init 0755 0 0"
+	for k in $(printf '%s\n' "${kernels[@]}" | sort -u); do
+		kdir=$(kho_kdir "$k" "$variant")
+		[ -f "$kdir/arch/x86/boot/bzImage" ] || die "kernel $k-$variant is not built"
+		echo "dir /k/$k 0755 0 0"
+		echo "file /k/$k/bzImage $kdir/arch/x86/boot/bzImage 0644 0 0"
+		echo "file /k/$k/kho_scenario.ko $KHO_BUILD/mod/$k-$variant/kho_scenario.ko 0644 0 0"
+	done
+} > "$work/cpio_list"
+"$first/usr/gen_init_cpio" "$work/cpio_list" > "$work/initrd.cpio"
+
+say "$name: booting $plan (timeout ${tmo}s, log $log)"
+t0=$(date +%s.%N)
+rc=0
+kho_qemu "$log" "$tmo" "$first/arch/x86/boot/bzImage" "$work/initrd.cpio" \
+	"kho=on khotest.plan=$plan khotest.stage=1${modargs:+ khotest.mod=$modargs}" "$mem" || rc=$?
+t1=$(date +%s.%N)
+
+# The guest's own KTAP lines (not the kernel's, which carry a timestamp).
+mapfile -t lines < <(grep -aE '^(not )?ok [0-9]+ stage[0-9]+\.' "$log" || true)
+oks=$(printf '%s\n' "${lines[@]}" | grep -c '^ok ' || true)
+why=
+[ "$rc" = 124 ] && why="timeout after ${tmo}s"
+[ -z "$why" ] && [ "${#lines[@]}" != "$nr" ] && why="${#lines[@]} of $nr stages reported"
+[ -z "$why" ] && [ "$oks" != "$nr" ] && why="$((nr - oks)) stage(s) failed"
+if [ -z "$why" ] && splats=$(kho_splats "$log"); then
+	why="kernel report in the log"
+	printf '%s\n' "$splats" | head -n 20 >&2
+fi
+printf '    %s\n' "${lines[@]}"
+grep -a 'kho_scenario: stage' "$log" | sed 's/^\[ *[0-9.]*\] /    # /' || true
+printf '    # host wall time %.1f s\n' "$(echo "$t1 - $t0" | bc)"
+if [ -n "$why" ]; then
+	say "$name failed: $why; serial log $log:"
+	tail -n 60 "$log" | sed 's/^/    | /' >&2
+	kho_result "scenario.$name" fail "$why"
+	exit 1
+fi
+kho_result "scenario.$name" ok

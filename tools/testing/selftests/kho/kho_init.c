@@ -1,0 +1,358 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kho_init: the guest's /init for KHO kexec scenarios (static, nolibc).
+ *
+ * A scenario is a chain of kernels booted one after the other through
+ * kexec_file_load with KHO.  The kernel command line carries the plan:
+ *
+ *   khotest.plan=ours,stock,ours   the kernel of each stage, in order
+ *   khotest.stage=N                the stage this boot is (1 when absent)
+ *   khotest.mod=a=1,b=2            extra kho_scenario module parameters
+ *
+ * Every stage loads /k/<kernel>/kho_scenario.ko, which verifies what the
+ * previous kernel preserved and preserves a new set unless it is the last
+ * stage, and reports the outcome as one KTAP result.  Then it writes the
+ * rootfs it was booted from back into a cpio archive (so that the next kernel
+ * gets the same files), kexec_file_loads the next stage's kernel with the
+ * stage number bumped and reboots into it.  The last stage powers off.
+ *
+ * Stage 1 prints the KTAP header and the plan; the host reads the results
+ * from the serial log, which spans all the kernels of the chain.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <fcntl.h>
+#include <time.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/syscall.h>
+#include <linux/kexec.h>
+
+#define CMDLINE_MAX	2048
+#define MAX_STAGES	16
+#define MAX_NAME	16
+
+static char cmdline[CMDLINE_MAX];
+static char plan[MAX_STAGES][MAX_NAME];
+static int nr_stages;
+static int stage = 1;
+static char modargs[512];
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(stdout, fmt, ap);
+	va_end(ap);
+	fflush(stdout);
+}
+
+static void sync_all(void)
+{
+	syscall(__NR_sync);
+}
+
+static __attribute__((noreturn)) void power_off(void)
+{
+	sync_all();
+	reboot(RB_POWER_OFF);
+	for (;;)
+		sleep(1);
+}
+
+static long read_file(const char *path, char *buf, size_t size)
+{
+	long len;
+	int fd;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	len = read(fd, buf, size - 1);
+	close(fd);
+	if (len < 0)
+		return -1;
+	buf[len] = '\0';
+	return len;
+}
+
+static size_t strcspn_space(const char *s)
+{
+	size_t n = 0;
+
+	while (s[n] && s[n] != ' ' && s[n] != '\n')
+		n++;
+	return n;
+}
+
+/* The value of "key=" on the command line, up to the next space. */
+static int cmdline_get(const char *key, char *val, size_t size)
+{
+	size_t klen = strlen(key);
+	char *p = cmdline;
+
+	while ((p = strstr(p, key))) {
+		if ((p == cmdline || p[-1] == ' ') && p[klen] == '=') {
+			size_t n;
+
+			p += klen + 1;
+			n = strcspn_space(p);
+			if (n > size - 1)
+				n = size - 1;
+			memcpy(val, p, n);
+			val[n] = '\0';
+			return 0;
+		}
+		p += klen;
+	}
+	return -1;
+}
+
+static int parse_cmdline(void)
+{
+	char val[256], *tok, *next;
+
+	if (read_file("/proc/cmdline", cmdline, sizeof(cmdline)) < 0)
+		return -1;
+	tok = strchr(cmdline, '\n');
+	if (tok)
+		*tok = '\0';
+	if (cmdline_get("khotest.stage", val, sizeof(val)) == 0)
+		stage = atoi(val);
+	if (cmdline_get("khotest.mod", val, sizeof(val)) == 0) {
+		for (tok = val; *tok; tok++)
+			if (*tok == ',')
+				*tok = ' ';
+		snprintf(modargs, sizeof(modargs), "%s", val);
+	}
+	if (cmdline_get("khotest.plan", val, sizeof(val)) < 0)
+		snprintf(val, sizeof(val), "ours");
+	for (tok = val; tok && *tok && nr_stages < MAX_STAGES; tok = next) {
+		next = strchr(tok, ',');
+		if (next)
+			*next++ = '\0';
+		snprintf(plan[nr_stages++], MAX_NAME, "%s", tok);
+	}
+	return stage >= 1 && stage <= nr_stages ? 0 : -1;
+}
+
+/* Seconds since this kernel booted, as /proc/uptime prints them. */
+static const char *uptime(void)
+{
+	static char buf[64];
+
+	if (read_file("/proc/uptime", buf, sizeof(buf)) < 0)
+		return "?";
+	buf[strcspn_space(buf)] = '\0';
+	return buf;
+}
+
+static int load_module(const char *path, const char *params)
+{
+	int fd, ret;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	ret = syscall(__NR_finit_module, fd, params, 0);
+	close(fd);
+	return ret < 0 ? -errno : 0;
+}
+
+/* ---- writing the rootfs back into a newc cpio archive ---- */
+
+static int cpio_fd;
+static unsigned long cpio_off, cpio_ino = 1;
+
+static int cpio_write(const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = write(cpio_fd, p, len);
+
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= n;
+		cpio_off += n;
+	}
+	return 0;
+}
+
+static int cpio_pad(void)
+{
+	static const char zero[4];
+
+	return cpio_write(zero, (4 - cpio_off % 4) % 4);
+}
+
+static int cpio_header(const char *name, unsigned int mode, unsigned long size,
+		       unsigned int rmaj, unsigned int rmin)
+{
+	char hdr[111];
+
+	snprintf(hdr, sizeof(hdr),
+		 "070701%08lx%08x%08x%08x%08x%08x%08lx%08x%08x%08x%08x%08lx%08x",
+		 cpio_ino++, mode, 0, 0, 1, 0, size, 0, 0, rmaj, rmin,
+		 (unsigned long)strlen(name) + 1, 0);
+	if (cpio_write(hdr, 110) || cpio_write(name, strlen(name) + 1))
+		return -1;
+	return cpio_pad();
+}
+
+static int cpio_file(const char *path)
+{
+	static char buf[1 << 16];
+	long size;
+	int fd, ret = 0;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	size = lseek(fd, 0, SEEK_END);
+	lseek(fd, 0, SEEK_SET);
+	if (size < 0 || cpio_header(path + 1, 0100755, size, 0, 0))
+		ret = -1;
+	while (!ret && size > 0) {
+		long n = read(fd, buf, sizeof(buf));
+
+		if (n <= 0 || cpio_write(buf, n))
+			ret = -1;
+		size -= n;
+	}
+	close(fd);
+	return ret ? ret : cpio_pad();
+}
+
+static int write_initrd(const char *out)
+{
+	char path[64];
+	int i, j, ret = 0;
+
+	cpio_fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (cpio_fd < 0)
+		return -1;
+	cpio_off = 0;
+	ret |= cpio_header("dev", 040755, 0, 0, 0);
+	ret |= cpio_header("dev/console", 020600, 0, 5, 1);
+	ret |= cpio_header("proc", 040755, 0, 0, 0);
+	ret |= cpio_header("sys", 040755, 0, 0, 0);
+	ret |= cpio_header("k", 040755, 0, 0, 0);
+	ret |= cpio_file("/init");
+	for (i = 0; i < nr_stages; i++) {
+		for (j = 0; j < i; j++)
+			if (!strcmp(plan[i], plan[j]))
+				break;
+		if (j < i)
+			continue;
+		snprintf(path, sizeof(path), "k/%s", plan[i]);
+		ret |= cpio_header(path, 040755, 0, 0, 0);
+		snprintf(path, sizeof(path), "/k/%s/bzImage", plan[i]);
+		ret |= cpio_file(path);
+		snprintf(path, sizeof(path), "/k/%s/kho_scenario.ko", plan[i]);
+		ret |= cpio_file(path);
+	}
+	ret |= cpio_header("TRAILER!!!", 0, 0, 0, 0);
+	close(cpio_fd);
+	return ret;
+}
+
+/* ---- kexec into the next stage ---- */
+
+static int kexec_next(const char *kernel)
+{
+	char next[CMDLINE_MAX], *p, *q;
+	int kfd, ifd, ret;
+
+	/* The same command line with khotest.stage bumped. */
+	p = strstr(cmdline, "khotest.stage=");
+	if (p) {
+		q = strchr(p, ' ');
+		*p = '\0';
+		snprintf(next, sizeof(next), "%s%s khotest.stage=%d", cmdline,
+			 q ? q + 1 : "", stage + 1);
+		*p = 'k';
+	} else {
+		snprintf(next, sizeof(next), "%s khotest.stage=%d", cmdline, stage + 1);
+	}
+
+	if (write_initrd("/initrd.img")) {
+		say("# khotest: writing /initrd.img failed\n");
+		return -1;
+	}
+	kfd = open(kernel, O_RDONLY);
+	ifd = open("/initrd.img", O_RDONLY);
+	if (kfd < 0 || ifd < 0) {
+		say("# khotest: cannot open %s or /initrd.img\n", kernel);
+		return -1;
+	}
+	ret = syscall(__NR_kexec_file_load, kfd, ifd, strlen(next) + 1, next, 0);
+	if (ret < 0) {
+		say("# khotest: kexec_file_load(%s) failed: errno %d\n", kernel, errno);
+		return -1;
+	}
+	close(kfd);
+	close(ifd);
+	unlink("/initrd.img");
+	return 0;
+}
+
+int main(void)
+{
+	char params[640], path[64];
+	struct timespec t0, t1;
+	const char *up;
+	int err;
+
+	mount("proc", "/proc", "proc", 0, NULL);
+	mount("sysfs", "/sys", "sysfs", 0, NULL);
+	mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
+
+	if (parse_cmdline()) {
+		say("KTAP version 1\n1..1\nnot ok 1 khotest # bad khotest.* command line\n");
+		power_off();
+	}
+	up = uptime();
+	if (stage == 1)
+		say("KTAP version 1\n1..%d\n", nr_stages);
+	say("# khotest: stage %d of %d on kernel '%s', init started at %s s uptime\n",
+	    stage, nr_stages, plan[stage - 1], up);
+
+	snprintf(params, sizeof(params), "stage=%d preserve=%d %s", stage,
+		 stage < nr_stages, modargs);
+	snprintf(path, sizeof(path), "/k/%s/kho_scenario.ko", plan[stage - 1]);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	err = load_module(path, params);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	say("# khotest: stage %d: kho_scenario %s took %ld ms\n", stage, params,
+	    (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000));
+	if (err) {
+		say("not ok %d stage%d.%s # kho_scenario failed: %d\n", stage, stage,
+		    plan[stage - 1], err);
+		power_off();
+	}
+
+	if (stage < nr_stages) {
+		snprintf(path, sizeof(path), "/k/%s/bzImage", plan[stage]);
+		if (kexec_next(path)) {
+			say("not ok %d stage%d.%s # kexec to stage %d failed\n", stage, stage,
+			    plan[stage - 1], stage + 1);
+			power_off();
+		}
+		say("ok %d stage%d.%s\n", stage, stage, plan[stage - 1]);
+		say("# khotest: kexec into stage %d (%s)\n", stage + 1, plan[stage]);
+		sync_all();
+		reboot(RB_KEXEC);
+		say("# khotest: reboot(RB_KEXEC) returned: errno %d\n", errno);
+		power_off();
+	}
+	say("ok %d stage%d.%s\n", stage, stage, plan[stage - 1]);
+	say("# khotest: scenario complete\n");
+	power_off();
+}

@@ -57,10 +57,11 @@ static void sync_all(void)
 	syscall(__NR_sync);
 }
 
+/* QEMU runs with -no-reboot, so a reboot ends the run (ACPI may be absent). */
 static __attribute__((noreturn)) void power_off(void)
 {
 	sync_all();
-	reboot(RB_POWER_OFF);
+	reboot(RB_AUTOBOOT);
 	for (;;)
 		sleep(1);
 }
@@ -269,6 +270,7 @@ static int kexec_next(const char *kernel)
 {
 	char next[CMDLINE_MAX], *p, *q;
 	int kfd, ifd, ret;
+	long len;
 
 	/* The same command line with khotest.stage bumped. */
 	p = strstr(cmdline, "khotest.stage=");
@@ -292,7 +294,13 @@ static int kexec_next(const char *kernel)
 		say("# khotest: cannot open %s or /initrd.img\n", kernel);
 		return -1;
 	}
-	ret = syscall(__NR_kexec_file_load, kfd, ifd, strlen(next) + 1, next, 0);
+	/*
+	 * nolibc's syscall() binds its arguments to registers as it evaluates
+	 * them, so a function call among them (strlen) would clobber the ones
+	 * already bound: compute everything first.
+	 */
+	len = strlen(next) + 1;
+	ret = syscall(__NR_kexec_file_load, kfd, ifd, len, next, 0);
 	if (ret < 0) {
 		say("# khotest: kexec_file_load(%s) failed: errno %d\n", kernel, errno);
 		return -1;

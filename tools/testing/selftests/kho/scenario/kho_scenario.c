@@ -27,6 +27,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/gfp.h>
+#include <linux/io.h>
 #include <linux/kexec_handover.h>
 #include <linux/kho/abi/kexec_handover.h>
 #include <linux/mm.h>
@@ -81,7 +82,7 @@ static unsigned long scattered;
 module_param(scattered, ulong, 0444);
 MODULE_PARM_DESC(scattered, "number of scattered order-0 pages to preserve");
 
-static unsigned int keep = 1;
+static unsigned int keep = 2;
 module_param(keep, uint, 0444);
 MODULE_PARM_DESC(keep, "keep every keep-th restored folio and hand it on (0: none)");
 

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Build a test kernel with O= outside the repo.
 #
-#   build-kernel.sh SRC OUT VARIANT
+#   build-kernel.sh SRC OUT VARIANT [FLAVOR]
 #
 # SRC is a kernel tree (our overlay workspace, or the pristine base for a
 # stock build), OUT the build folder, VARIANT "test" or "debug".  The config
 # is configs/test.config (plus configs/debug.config for "debug") completed
 # with Kconfig's defaults by olddefconfig, the way the base's own KHO and LUO
 # selftests configure their kernels: about half of x86_64_defconfig, so a
-# cold build takes half the time.  Every option of the fragments is then
+# cold build takes half the time.  FLAVOR "ours" adds configs/ours.config
+# (options that only exist with our patches applied).  Every option of the fragments is then
 # checked and a missing one is an error that names it.  The config is only regenerated when
 # a fragment changes, so a rebuild after a one-file change is incremental.
 # Produces OUT/arch/x86/boot/bzImage, OUT/usr/gen_init_cpio, the UAPI headers
@@ -18,6 +19,7 @@ set -euo pipefail
 src=$1
 out=$2
 variant=$3
+flavor=${4:-stock}
 repo=$(cd "$(dirname "$0")/.." && pwd)
 jobs=${JOBS:-$(($(nproc) + 1))}
 
@@ -25,6 +27,7 @@ say() { printf '[build] %s\n' "$*" >&2; }
 die() { printf '[build] error: %s\n' "$*" >&2; exit 1; }
 
 frags=("$repo/configs/test.config")
+[ "$flavor" = ours ] && frags+=("$repo/configs/ours.config")
 case $variant in
 test) ;;
 debug) frags+=("$repo/configs/debug.config") ;;

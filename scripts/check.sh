@@ -3,13 +3,13 @@
 # Every test of the project, in order of cost; one KTAP result per test and a
 # closing "N passed, N failed" line.  Exit status 1 if anything failed.
 #
-#   check.sh [GROUP...]     groups: unit kernels base scenarios (default all)
+#   check.sh [GROUP...]     groups: unit kernels kunit base scenarios (default all)
 set -uo pipefail
 KHO_TAG=check
 . "$(dirname "$0")/lib.sh"
 
 groups=("$@")
-[ ${#groups[@]} -gt 0 ] || groups=(unit kernels base scenarios)
+[ ${#groups[@]} -gt 0 ] || groups=(unit kernels kunit base scenarios)
 want() { printf '%s\n' "${groups[@]}" | grep -qx "$1"; }
 
 export KHO_RESULTS=$KHO_BUILD/results.check
@@ -50,7 +50,7 @@ if want unit; then
 fi
 
 built=1
-if want kernels || want base || want scenarios; then
+if want kernels || want kunit || want base || want scenarios; then
 	for k in ours stock; do
 		if (kho_kernel "$k" test >/dev/null); then
 			kho_result "build.$k-test" ok
@@ -59,6 +59,10 @@ if want kernels || want base || want scenarios; then
 			built=0
 		fi
 	done
+fi
+
+if want kunit && [ "$built" = 1 ]; then
+	"$KHO_REPO/scripts/kunit.sh" test || true
 fi
 
 if want base; then

@@ -42,7 +42,7 @@ kho_kernel() {
 	local src out
 	src=$(kho_src "$1") || exit 1
 	out=$(kho_kdir "$1" "$2")
-	"$KHO_REPO/scripts/build-kernel.sh" "$src" "$out" "$2" || die "kernel build failed: $1-$2"
+	"$KHO_REPO/scripts/build-kernel.sh" "$src" "$out" "$2" "$1" || die "kernel build failed: $1-$2"
 	kho_module "$1" "$2"
 	echo "$out"
 }
@@ -96,7 +96,8 @@ KHO_RESULTS=${KHO_RESULTS:-$KHO_BUILD/results}
 kho_result() {
 	local n
 	mkdir -p "$(dirname "$KHO_RESULTS")"
-	n=$(($(wc -l < "$KHO_RESULTS" 2>/dev/null || echo 0) + 1))
+	[ -f "$KHO_RESULTS" ] || : > "$KHO_RESULTS"
+	n=$(($(wc -l < "$KHO_RESULTS") + 1))
 	if [ "$2" = ok ]; then
 		echo "ok $n $1" | tee -a "$KHO_RESULTS"
 	else

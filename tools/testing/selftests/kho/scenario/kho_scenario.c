@@ -156,9 +156,27 @@ static struct scn_totals scn_kept;
 
 /* ---- verify what the previous kernel preserved ---- */
 
+/*
+ * Preserved memory is reserved, not managed, until it is restored: each
+ * restore must add exactly its pages to the managed count, or memory handed
+ * back to the allocator later would be accounted wrongly.
+ */
+static int scn_check_managed(unsigned long before, unsigned long pages, u64 phys)
+{
+	unsigned long now = totalram_pages();
+
+	if (now - before == pages)
+		return 0;
+	pr_err("restore at %#llx added %ld managed pages, expected %lu\n",
+	       phys, (long)(now - before), pages);
+	return -EIO;
+}
+
 static int scn_verify_folio(struct scn_item *it, bool hand_on)
 {
+	unsigned long managed = totalram_pages();
 	struct folio *folio = kho_restore_folio(it->phys);
+	int err;
 
 	if (!folio) {
 		pr_err("restore of folio %#llx order %u failed\n", it->phys, it->order);
@@ -169,6 +187,9 @@ static int scn_verify_folio(struct scn_item *it, bool hand_on)
 		       it->phys, folio_order(folio), it->order);
 		return -EIO;
 	}
+	err = scn_check_managed(managed, folio_nr_pages(folio), it->phys);
+	if (err)
+		return err;
 	if (!scn_check(folio_address(folio), folio_size(folio), it->seed, "folio", it->phys))
 		return -EIO;
 	if (hand_on && scn_out && scn_out->nr_items < SCN_MAX_ITEMS &&
@@ -184,13 +205,18 @@ static int scn_verify_folio(struct scn_item *it, bool hand_on)
 
 static int scn_verify_pages(struct scn_item *it)
 {
+	unsigned long managed = totalram_pages();
 	struct page *page = kho_restore_pages(it->phys, it->nr_pages);
 	unsigned long i;
+	int err;
 
 	if (!page) {
 		pr_err("restore of %llu pages at %#llx failed\n", it->nr_pages, it->phys);
 		return -ENOENT;
 	}
+	err = scn_check_managed(managed, it->nr_pages, it->phys);
+	if (err)
+		return err;
 	if (!scn_check_pages(page, it->nr_pages, it->seed))
 		return -EIO;
 	for (i = 0; i < it->nr_pages; i++)

@@ -1,0 +1,582 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kho_radix_tree.c - the set of keys that KHO hands to the next kernel
+ *
+ * Vocabulary:
+ *
+ * key      A non-zero unsigned long below BIT(KHO_RADIX_KEY_WIDTH); the set
+ *          holds keys and nothing else. KHO builds its keys from a block's
+ *          address and order (the *order bit*, see the ABI header), but this
+ *          file never looks inside a key beyond the bits that route it.
+ * page     Every part of the tree is one whole page from the page allocator,
+ *          because the pages themselves are what the next kernel reads.
+ * level    Height above the bottom of the tree: 0 for leaves, 1 for the
+ *          tables that point at leaves, KHO_RADIX_TOP_LEVEL for the root.
+ * leaf     A level-0 page: a bitmap with one bit per key.
+ * table    A page at level 1 or above: an array of entries.
+ * entry    A u64 in a table: the physical address of a page one level down,
+ *          or 0 when no key below it is in the set. Physical, so that the
+ *          successor can follow it without our virtual mappings.
+ * root     The table at KHO_RADIX_TOP_LEVEL. It exists for the whole life of
+ *          the tree, even when the set is empty, because its address is what
+ *          the handover publishes.
+ * index    The bits of a key that select an entry (or, in a leaf, a bit) at
+ *          a given level.
+ * path     The pages a key's indices lead through, one per level.
+ * spare    A zeroed page allocated before taking the lock for an insertion
+ *          that may need new pages.
+ * graft    Linking spares into the tree: they are chained to each other
+ *          first and then published by a single store into the tree.
+ * reclaim  Freeing the leaf and tables that a deletion leaves empty, so the
+ *          tree never grows across add/delete cycles.
+ *
+ * The tree is a plain set: nothing here needs FDT, memblock or kexec, so the
+ * same file also runs in the userspace harness in tools/testing/kho_radix/.
+ */
+
+#include <linux/array_size.h>
+#include <linux/bitmap.h>
+#include <linux/bitops.h>
+#include <linux/build_bug.h>
+#include <linux/export.h>
+#include <linux/gfp.h>
+#include <linux/io.h>
+#include <linux/kho/abi/kexec_handover.h>
+#include <linux/kho_radix_tree.h>
+#include <linux/mutex.h>
+#include <linux/string.h>
+#include <linux/types.h>
+
+/* Keys are routed with unsigned long shifts; the top table's span must fit. */
+static_assert(KHO_RADIX_KEY_WIDTH < BITS_PER_LONG);
+/* Leaf words and table entries are both scanned as u64. */
+static_assert(BITS_PER_LONG == 64);
+static_assert(KHO_RADIX_LEAF_SHIFT + KHO_RADIX_TABLE_LEVELS * KHO_RADIX_TABLE_SHIFT <=
+	      BITS_PER_LONG);
+
+static bool kho_radix_key_valid(unsigned long key)
+{
+	return key && !(key >> KHO_RADIX_KEY_WIDTH);
+}
+
+/* The lowest key bit that a table at @level (1 and up) routes on. */
+static unsigned int kho_radix_shift(unsigned int level)
+{
+	return KHO_RADIX_LEAF_SHIFT + (level - 1) * KHO_RADIX_TABLE_SHIFT;
+}
+
+static unsigned int kho_radix_index(unsigned long key, unsigned int level)
+{
+	if (!level)
+		return key & (KHO_RADIX_LEAF_BITS - 1);
+
+	return (key >> kho_radix_shift(level)) & (KHO_RADIX_TABLE_ENTRIES - 1);
+}
+
+/*
+ * Whole pages from the page allocator, never slab: a slab object may be a
+ * KFENCE object, and the KFENCE pool can sit in scratch memory, which the
+ * successor reuses freely before it has read the tree.
+ */
+static void *kho_radix_alloc_page(void)
+{
+	return (void *)get_zeroed_page(GFP_KERNEL);
+}
+
+static void kho_radix_free_page(void *page)
+{
+	free_page((unsigned long)page);
+}
+
+/*
+ * Whether a leaf or table is all zero now that its word @hint was cleared.
+ * Starting at @hint usually settles it at once: the cleared bit's neighbours
+ * are likely still set. And the words above are checked before those below
+ * because ranges are unpreserved upwards, so that unpreserving a large range
+ * page by page costs one short scan per emptied word, not a page per key.
+ */
+static bool kho_radix_page_empty(const void *page, unsigned int hint)
+{
+	const u64 *words = page;
+
+	return !memchr_inv(words + hint, 0, PAGE_SIZE - hint * sizeof(u64)) &&
+	       !memchr_inv(words, 0, hint * sizeof(u64));
+}
+
+/*
+ * Follow @key down from @root, filling @path[level] with each page found.
+ * Returns 0 if the whole path exists (@path[0] is then the leaf); otherwise
+ * the level of the deepest table reached, whose entry for @key is empty.
+ * That level is also the number of pages the key would need.
+ */
+static unsigned int kho_radix_descend(struct kho_radix_node *root,
+				      unsigned long key, void **path)
+{
+	unsigned int level = KHO_RADIX_TOP_LEVEL;
+	struct kho_radix_node *table = root;
+	u64 entry;
+
+	path[level] = root;
+	while (level) {
+		entry = table->table[kho_radix_index(key, level)];
+		if (!entry)
+			return level;
+
+		path[--level] = phys_to_virt(entry);
+		table = path[level];
+	}
+
+	return 0;
+}
+
+/*
+ * Complete @key's path from the table at @level down with the zeroed pages
+ * @spares[0] (the leaf) to @spares[level - 1]. The new pages are chained to
+ * each other before the last store makes them reachable, so the tree never
+ * holds a half-built path, even for a moment.
+ */
+static void kho_radix_graft(void **path, unsigned int level, unsigned long key,
+			    void **spares)
+{
+	struct kho_radix_node *table;
+	unsigned int l;
+
+	path[0] = spares[0];
+	for (l = 1; l < level; l++) {
+		table = spares[l];
+		table->table[kho_radix_index(key, l)] = virt_to_phys(path[l - 1]);
+		path[l] = table;
+	}
+
+	table = path[level];
+	table->table[kho_radix_index(key, level)] = virt_to_phys(path[level - 1]);
+}
+
+/**
+ * kho_radix_tree_init - Create an empty tree.
+ * @tree: the tree to set up; its previous contents are ignored.
+ *
+ * Allocates the root table, so that the tree has an address to publish even
+ * while the set is empty.
+ *
+ * Context: Process context; may sleep (GFP_KERNEL allocation).
+ * Return: 0 on success, -ENOMEM if the root table cannot be allocated.
+ */
+int kho_radix_tree_init(struct kho_radix_tree *tree)
+{
+	struct kho_radix_node *root = kho_radix_alloc_page();
+
+	if (!root)
+		return -ENOMEM;
+
+	mutex_init(&tree->lock);
+	tree->root = root;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(kho_radix_tree_init);
+
+/**
+ * kho_radix_tree_adopt - Take over a tree built by someone else.
+ * @tree: the tree to set up; its previous contents are ignored.
+ * @root: the root table of the existing tree, usually the one the previous
+ *        kernel handed over.
+ *
+ * Nothing under @root is read or checked here. A tree that did not come from
+ * this kernel must be walked with a &kho_radix_walk_cb.node callback that
+ * vets every page before any other function is used on it.
+ *
+ * Context: Any context, including early boot; does not allocate.
+ */
+void kho_radix_tree_adopt(struct kho_radix_tree *tree,
+			  struct kho_radix_node *root)
+{
+	mutex_init(&tree->lock);
+	tree->root = root;
+}
+EXPORT_SYMBOL_GPL(kho_radix_tree_adopt);
+
+/**
+ * kho_radix_add_key - Add a key to the set.
+ * @tree: the tree.
+ * @key:  the key; adding a key that is already present is not an error.
+ *
+ * Pages the key needs are allocated before @tree->lock is taken, and are
+ * linked only once all of them exist: if this fails, the tree is unchanged.
+ *
+ * Context: Process context; may sleep. Takes @tree->lock.
+ * Return: 0 on success; -EINVAL if @key is 0 or wider than
+ * %KHO_RADIX_KEY_WIDTH, or @tree has no root; -ENOMEM if a page for the path
+ * cannot be allocated.
+ */
+int kho_radix_add_key(struct kho_radix_tree *tree, unsigned long key)
+{
+	void *spares[KHO_RADIX_TABLE_LEVELS];
+	void *path[KHO_RADIX_DEPTH];
+	unsigned int nr_spares = 0;
+	struct kho_radix_leaf *leaf;
+	unsigned int missing;
+	int err = 0;
+
+	if (!kho_radix_key_valid(key) || !tree->root)
+		return -EINVAL;
+
+	mutex_lock(&tree->lock);
+	/*
+	 * A concurrent deletion may reclaim pages while the lock is dropped to
+	 * allocate, so count again after every allocation round. Each round
+	 * ends with more spares than the last, and no key needs more than the
+	 * spare array holds, so the loop ends.
+	 */
+	for (;;) {
+		missing = kho_radix_descend(tree->root, key, path);
+		if (missing <= nr_spares)
+			break;
+
+		mutex_unlock(&tree->lock);
+		while (nr_spares < missing) {
+			spares[nr_spares] = kho_radix_alloc_page();
+			if (!spares[nr_spares]) {
+				err = -ENOMEM;
+				goto free_spares;
+			}
+			nr_spares++;
+		}
+		mutex_lock(&tree->lock);
+	}
+
+	if (missing) {
+		nr_spares -= missing;
+		kho_radix_graft(path, missing, key, spares + nr_spares);
+	}
+	leaf = path[0];
+	__set_bit(kho_radix_index(key, 0), leaf->bitmap);
+	mutex_unlock(&tree->lock);
+
+free_spares:
+	while (nr_spares)
+		kho_radix_free_page(spares[--nr_spares]);
+	return err;
+}
+EXPORT_SYMBOL_GPL(kho_radix_add_key);
+
+/**
+ * kho_radix_del_key - Remove a key from the set.
+ * @tree: the tree.
+ * @key:  the key; removing an absent or invalid key does nothing.
+ *
+ * The leaf and any tables that the removal leaves empty are unlinked and
+ * freed (the root excepted), so that a tree returns to its previous size when
+ * keys are added and removed again. Pages are freed after the lock is
+ * dropped.
+ *
+ * Context: Process context; may sleep. Takes @tree->lock.
+ */
+void kho_radix_del_key(struct kho_radix_tree *tree, unsigned long key)
+{
+	void *emptied[KHO_RADIX_TABLE_LEVELS];
+	void *path[KHO_RADIX_DEPTH];
+	unsigned int nr_emptied = 0;
+	struct kho_radix_node *table;
+	struct kho_radix_leaf *leaf;
+	unsigned int level, bit, hint;
+
+	if (!kho_radix_key_valid(key) || !tree->root)
+		return;
+
+	mutex_lock(&tree->lock);
+	if (kho_radix_descend(tree->root, key, path))
+		goto unlock;
+
+	leaf = path[0];
+	bit = kho_radix_index(key, 0);
+	__clear_bit(bit, leaf->bitmap);
+
+	/* Most often the cleared bit still has neighbours: nothing to reclaim. */
+	hint = BIT_WORD(bit);
+	if (leaf->bitmap[hint])
+		goto unlock;
+
+	for (level = 0; level < KHO_RADIX_TOP_LEVEL; level++) {
+		if (!kho_radix_page_empty(path[level], hint))
+			break;
+
+		table = path[level + 1];
+		hint = kho_radix_index(key, level + 1);
+		table->table[hint] = 0;
+		emptied[nr_emptied++] = path[level];
+	}
+
+unlock:
+	mutex_unlock(&tree->lock);
+	while (nr_emptied)
+		kho_radix_free_page(emptied[--nr_emptied]);
+}
+EXPORT_SYMBOL_GPL(kho_radix_del_key);
+
+/**
+ * kho_radix_has_key - Test whether a key is in the set.
+ * @tree: the tree.
+ * @key:  the key.
+ *
+ * Context: Process context; may sleep. Takes @tree->lock.
+ * Return: true if @key is in the set; false if it is not, is not a valid key,
+ * or @tree has no root.
+ */
+bool kho_radix_has_key(struct kho_radix_tree *tree, unsigned long key)
+{
+	void *path[KHO_RADIX_DEPTH];
+	struct kho_radix_leaf *leaf;
+	bool found = false;
+
+	if (!kho_radix_key_valid(key) || !tree->root)
+		return false;
+
+	mutex_lock(&tree->lock);
+	if (!kho_radix_descend(tree->root, key, path)) {
+		leaf = path[0];
+		found = test_bit(kho_radix_index(key, 0), leaf->bitmap);
+	}
+	mutex_unlock(&tree->lock);
+
+	return found;
+}
+EXPORT_SYMBOL_GPL(kho_radix_has_key);
+
+static int kho_radix_walk_leaf(const struct kho_radix_leaf *leaf,
+			       unsigned long base,
+			       const struct kho_radix_walk_cb *cb, void *data)
+{
+	unsigned long word, key;
+	unsigned int w;
+	int err;
+
+	/*
+	 * A word at a time, taking its set bits lowest first: the successor
+	 * walks millions of keys in early boot, and dense leaves are the norm.
+	 */
+	for (w = 0; w < ARRAY_SIZE(leaf->bitmap); w++) {
+		key = base | ((unsigned long)w * BITS_PER_LONG);
+		for (word = leaf->bitmap[w]; word; word &= word - 1) {
+			err = cb->leaf(key | __ffs(word), data);
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}
+
+/*
+ * An explicit stack instead of recursion: the depth is fixed and small, and
+ * keeping the state in one place lets walk and destroy share the scan.
+ * @key[level] is the lowest key that can lie below @table[level].
+ */
+struct kho_radix_cursor {
+	unsigned int level;
+	struct kho_radix_node *table[KHO_RADIX_DEPTH];
+	unsigned long key[KHO_RADIX_DEPTH];
+	unsigned int next[KHO_RADIX_DEPTH];
+};
+
+static void kho_radix_cursor_enter(struct kho_radix_cursor *cur,
+				   unsigned int level,
+				   struct kho_radix_node *table,
+				   unsigned long key)
+{
+	cur->level = level;
+	cur->table[level] = table;
+	cur->key[level] = key;
+	cur->next[level] = 0;
+}
+
+/*
+ * Move to the next non-empty entry of the current table, in ascending index
+ * (hence key) order. Returns the entry and the lowest key below it through
+ * @key, or 0 once the table is exhausted.
+ */
+static u64 kho_radix_cursor_next(struct kho_radix_cursor *cur,
+				 unsigned long *key)
+{
+	unsigned int level = cur->level;
+	const u64 *entries = cur->table[level]->table;
+	unsigned int idx = cur->next[level];
+
+	while (idx < KHO_RADIX_TABLE_ENTRIES && !entries[idx])
+		idx++;
+	if (idx == KHO_RADIX_TABLE_ENTRIES) {
+		cur->next[level] = idx;
+		return 0;
+	}
+
+	cur->next[level] = idx + 1;
+	*key = cur->key[level] | ((unsigned long)idx << kho_radix_shift(level));
+	return entries[idx];
+}
+
+/**
+ * __kho_radix_walk_tree - Visit every page and every key of a tree.
+ * @tree: the tree.
+ * @cb:   the callbacks; either may be NULL.
+ * @data: passed to every callback.
+ *
+ * Pages are visited depth first, each one reported to @cb->node before it is
+ * read, and keys are reported to @cb->leaf in ascending order. Because the
+ * depth is fixed, even a corrupted tree cannot make the walk loop forever;
+ * but a page reachable from several entries is visited each time, which is
+ * why a kernel walking a tree it did not build must reject pages seen twice.
+ * A leaf is not read at all when @cb->leaf is NULL.
+ *
+ * Context: The caller holds @tree->lock or otherwise owns the tree, as in
+ * early boot. Does not sleep or allocate by itself.
+ * Return: 0 after a complete walk; the first non-zero callback return, which
+ * ends the walk; -EINVAL if @tree has no root.
+ */
+int __kho_radix_walk_tree(struct kho_radix_tree *tree,
+			  const struct kho_radix_walk_cb *cb, void *data)
+{
+	struct kho_radix_cursor cur;
+	unsigned int child;
+	unsigned long key;
+	u64 entry;
+	int err;
+
+	if (!tree->root)
+		return -EINVAL;
+
+	if (cb->node) {
+		err = cb->node(virt_to_phys(tree->root), KHO_RADIX_TOP_LEVEL, data);
+		if (err)
+			return err;
+	}
+
+	kho_radix_cursor_enter(&cur, KHO_RADIX_TOP_LEVEL, tree->root, 0);
+	for (;;) {
+		entry = kho_radix_cursor_next(&cur, &key);
+		if (!entry) {
+			if (cur.level == KHO_RADIX_TOP_LEVEL)
+				return 0;
+			cur.level++;
+			continue;
+		}
+
+		child = cur.level - 1;
+		if (cb->node) {
+			err = cb->node(entry, child, data);
+			if (err)
+				return err;
+		}
+
+		if (child) {
+			kho_radix_cursor_enter(&cur, child, phys_to_virt(entry), key);
+		} else if (cb->leaf) {
+			err = kho_radix_walk_leaf(phys_to_virt(entry), key, cb, data);
+			if (err)
+				return err;
+		}
+	}
+}
+EXPORT_SYMBOL_GPL(__kho_radix_walk_tree);
+
+/**
+ * kho_radix_walk_tree - Visit every page and every key of a tree, locked.
+ * @tree: the tree.
+ * @cb:   the callbacks; either may be NULL.
+ * @data: passed to every callback.
+ *
+ * As __kho_radix_walk_tree(), with @tree->lock held throughout. The callbacks
+ * therefore must not call the locking kho_radix_* functions on @tree.
+ *
+ * Context: Process context; may sleep. Takes @tree->lock.
+ * Return: 0 after a complete walk; the first non-zero callback return, which
+ * ends the walk; -EINVAL if @tree has no root.
+ */
+int kho_radix_walk_tree(struct kho_radix_tree *tree,
+			const struct kho_radix_walk_cb *cb, void *data)
+{
+	int ret;
+
+	mutex_lock(&tree->lock);
+	ret = __kho_radix_walk_tree(tree, cb, data);
+	mutex_unlock(&tree->lock);
+
+	return ret;
+}
+EXPORT_SYMBOL_GPL(kho_radix_walk_tree);
+
+static int kho_radix_count_page(phys_addr_t phys, unsigned int level,
+				void *data)
+{
+	struct kho_radix_stats *stats = data;
+	const struct kho_radix_leaf *leaf;
+
+	if (level) {
+		stats->tables++;
+		return 0;
+	}
+
+	/* Counting bits a word at a time beats a callback per key. */
+	leaf = phys_to_virt(phys);
+	stats->leaves++;
+	stats->keys += bitmap_weight(leaf->bitmap, KHO_RADIX_LEAF_BITS);
+	return 0;
+}
+
+/**
+ * kho_radix_tree_stats - Measure a tree.
+ * @tree:  the tree.
+ * @stats: filled with the number of table pages, leaf pages and keys.
+ *
+ * Context: Process context; may sleep. Takes @tree->lock.
+ * Return: 0 on success, -EINVAL if @tree has no root.
+ */
+int kho_radix_tree_stats(struct kho_radix_tree *tree,
+			 struct kho_radix_stats *stats)
+{
+	const struct kho_radix_walk_cb cb = { .node = kho_radix_count_page };
+
+	memset(stats, 0, sizeof(*stats));
+	return kho_radix_walk_tree(tree, &cb, stats);
+}
+EXPORT_SYMBOL_GPL(kho_radix_tree_stats);
+
+/**
+ * kho_radix_tree_destroy - Free every page of a tree, the root included.
+ * @tree: the tree; its root is NULL afterwards, and destroying it again does
+ *        nothing.
+ *
+ * The pages go back to the page allocator, so an adopted tree may only be
+ * destroyed once its pages belong to this kernel's allocator.
+ *
+ * Context: Any context that may free pages. The caller must own the tree:
+ * no other user may run concurrently, so @tree->lock is not taken.
+ */
+void kho_radix_tree_destroy(struct kho_radix_tree *tree)
+{
+	struct kho_radix_cursor cur;
+	unsigned long key;
+	u64 entry;
+
+	if (!tree->root)
+		return;
+
+	/* Children first: a table is freed only after everything below it. */
+	kho_radix_cursor_enter(&cur, KHO_RADIX_TOP_LEVEL, tree->root, 0);
+	for (;;) {
+		entry = kho_radix_cursor_next(&cur, &key);
+		if (!entry) {
+			kho_radix_free_page(cur.table[cur.level]);
+			if (cur.level == KHO_RADIX_TOP_LEVEL)
+				break;
+			cur.level++;
+			continue;
+		}
+
+		if (cur.level == 1)
+			kho_radix_free_page(phys_to_virt(entry));
+		else
+			kho_radix_cursor_enter(&cur, cur.level - 1,
+					       phys_to_virt(entry), key);
+	}
+
+	tree->root = NULL;
+}
+EXPORT_SYMBOL_GPL(kho_radix_tree_destroy);

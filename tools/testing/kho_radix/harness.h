@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * KTAP runner, expectations and tree helpers shared by the test files.
+ */
+#ifndef KHO_HARNESS_H
+#define KHO_HARNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <linux/array_size.h>
+#include <linux/kho/abi/kexec_handover.h>
+#include <linux/kho_radix_tree.h>
+
+#include "kho_shim.h"
+
+struct kho_test_case {
+	const char *name;
+	void (*run)(void);
+};
+
+struct kho_test_suite {
+	const char *name;
+	const struct kho_test_case *cases;
+	size_t nr_cases;
+};
+
+#define KHO_CASE(fn)	{ #fn, fn }
+#define KHO_SUITE(suite_name, table)					\
+	const struct kho_test_suite suite_name = {			\
+		#suite_name, table, ARRAY_SIZE(table)	\
+	}
+
+extern const struct kho_test_suite codec_suite, tree_suite, walk_suite,
+	alloc_fail_suite, reclaim_suite, random_suite;
+
+void __attribute__((format(printf, 3, 4)))
+kho_test_fail(const char *file, int line, const char *fmt, ...);
+void __attribute__((format(printf, 1, 2))) kho_test_diag(const char *fmt, ...);
+
+#define EXPECT(cond)							\
+	({								\
+		bool __ok = (cond);					\
+		if (!__ok)						\
+			kho_test_fail(__FILE__, __LINE__, "%s", #cond);	\
+		__ok;							\
+	})
+
+#define EXPECT_EQ(a, b)							\
+	({								\
+		unsigned long long __a = (a), __b = (b);		\
+		bool __ok = __a == __b;					\
+		if (!__ok)						\
+			kho_test_fail(__FILE__, __LINE__,		\
+				      "%s == %s: %#llx != %#llx",	\
+				      #a, #b, __a, __b);		\
+		__ok;							\
+	})
+
+#define ASSERT(cond)		do { if (!EXPECT(cond)) return; } while (0)
+#define ASSERT_EQ(a, b)		do { if (!EXPECT_EQ(a, b)) return; } while (0)
+
+/* Tuning from the environment: SEED, OPS (random ops), QUICK (smaller runs). */
+uint64_t kho_test_seed(void);
+unsigned long kho_test_env(const char *name, unsigned long dflt);
+
+/* splitmix64: small, seedable, good enough to spread keys. */
+static inline uint64_t kho_rand(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* Everything a walk can observe: keys in order, pages and their levels. */
+struct kho_snapshot {
+	unsigned long *keys;
+	size_t nr_keys;
+	phys_addr_t *pages;
+	unsigned int *levels;
+	size_t nr_pages;
+	size_t cap_keys, cap_pages;
+};
+
+int kho_snapshot_take(struct kho_radix_tree *tree, struct kho_snapshot *snap);
+bool kho_snapshot_equal(const struct kho_snapshot *a, const struct kho_snapshot *b);
+void kho_snapshot_free(struct kho_snapshot *snap);
+
+/*
+ * Check that @tree holds exactly the @nr sorted keys in @keys and is well
+ * formed: depth-first page order, no empty page below the root, every page
+ * seen once, and as many pages as the allocator has live minus @other_pages
+ * (pages owned by other trees). Reports failures; returns true if all hold.
+ */
+bool kho_tree_check(struct kho_radix_tree *tree, const unsigned long *keys,
+		    size_t nr, unsigned long other_pages);
+
+/* Sort helper for reference key arrays. */
+void kho_sort_keys(unsigned long *keys, size_t nr);
+
+#endif

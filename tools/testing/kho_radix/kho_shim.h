@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Test-side control of the kernel shims: page accounting, allocation
+ * failure injection, allocation hooks and lock checking.
+ */
+#ifndef KHO_SHIM_H
+#define KHO_SHIM_H
+
+#include <stdbool.h>
+
+/* Pages handed out by get_zeroed_page() and not yet freed. */
+unsigned long kho_shim_pages_live(void);
+
+/* Calls to get_zeroed_page() so far, failed ones included. */
+unsigned long kho_shim_alloc_calls(void);
+
+/* Make the @nth call to get_zeroed_page() from now on fail; 0 cancels. */
+void kho_shim_fail_nth(unsigned long nth);
+
+/*
+ * Run @hook at the start of every get_zeroed_page() call, with the call's
+ * number counted from now (1 for the next one). The shim guarantees that no
+ * tree lock is held then, so the hook may use the tree API; allocations made
+ * by the hook itself do not run it again. NULL removes the hook.
+ */
+void kho_shim_set_alloc_hook(void (*hook)(unsigned long nth, void *arg),
+			     void *arg);
+
+/* Tree mutexes currently held. */
+unsigned int kho_shim_locks_held(void);
+
+/* Report a broken kernel contract as a KTAP bail-out and abort. */
+void __attribute__((noreturn, format(printf, 1, 2)))
+kho_shim_fatal(const char *fmt, ...);
+
+#endif

@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The page allocator and mutexes that kernel/liveupdate/kho_radix_tree.c
+ * expects, instrumented to catch what the kernel would only catch with
+ * debug options: leaks, allocation under a lock, unpaired lock operations.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <asm/page.h>
+#include <linux/gfp.h>
+#include <linux/mutex.h>
+
+#include "kho_shim.h"
+
+static unsigned long nr_calls, nr_allocated, nr_freed, fail_at;
+static void (*alloc_hook)(unsigned long nth, void *arg);
+static void *alloc_hook_arg;
+static unsigned long hook_base;
+static bool in_hook;
+static unsigned int locks_held;
+
+void kho_shim_fatal(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	printf("Bail out! ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	abort();
+}
+
+unsigned long kho_shim_pages_live(void)
+{
+	return nr_allocated - nr_freed;
+}
+
+unsigned long kho_shim_alloc_calls(void)
+{
+	return nr_calls;
+}
+
+void kho_shim_fail_nth(unsigned long nth)
+{
+	fail_at = nth ? nr_calls + nth : 0;
+}
+
+void kho_shim_set_alloc_hook(void (*hook)(unsigned long nth, void *arg),
+			     void *arg)
+{
+	alloc_hook = hook;
+	alloc_hook_arg = arg;
+	hook_base = nr_calls;
+}
+
+unsigned int kho_shim_locks_held(void)
+{
+	return locks_held;
+}
+
+unsigned long get_zeroed_page(gfp_t gfp)
+{
+	unsigned long nth;
+	void *page;
+
+	if (gfp != GFP_KERNEL)
+		kho_shim_fatal("unexpected gfp flags %#x", gfp);
+	/* The tree promises to allocate before it takes its lock. */
+	if (locks_held)
+		kho_shim_fatal("page allocated with %u tree lock(s) held", locks_held);
+
+	nth = ++nr_calls;
+	if (alloc_hook && !in_hook) {
+		in_hook = true;
+		alloc_hook(nth - hook_base, alloc_hook_arg);
+		in_hook = false;
+	}
+	if (fail_at && nth == fail_at)
+		return 0;
+
+	page = aligned_alloc(PAGE_SIZE, PAGE_SIZE);
+	if (!page)
+		kho_shim_fatal("out of memory in the harness itself");
+	memset(page, 0, PAGE_SIZE);
+	nr_allocated++;
+	return (unsigned long)page;
+}
+
+void free_page(unsigned long addr)
+{
+	if (!addr)
+		return;
+	if (addr & (PAGE_SIZE - 1))
+		kho_shim_fatal("free_page(%#lx): not a page address", addr);
+	free((void *)addr);
+	nr_freed++;
+}
+
+void mutex_init(struct mutex *lock)
+{
+	lock->held = 0;
+}
+
+void mutex_lock(struct mutex *lock)
+{
+	if (lock->held)
+		kho_shim_fatal("mutex_lock() on a held mutex: the kernel would deadlock");
+	lock->held = 1;
+	locks_held++;
+}
+
+void mutex_unlock(struct mutex *lock)
+{
+	if (lock->held != 1)
+		kho_shim_fatal("mutex_unlock() on a mutex that is not held");
+	lock->held = 0;
+	locks_held--;
+}

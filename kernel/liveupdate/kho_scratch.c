@@ -10,7 +10,8 @@
  * kexec places the next kernel's segments in them, the successor's memblock
  * allocates only from them until the preserved-memory tree has been read,
  * and the page allocator gives them out only for movable allocations
- * (MIGRATE_CMA), which never end up preserved.
+ * (MIGRATE_CMA): an owner that wants such memory preserved pins it first,
+ * which migrates it out of scratch.
  *
  * A cold-booted kernel carves the areas out of memblock, sized from what the
  * kernel itself reserved while booting (kho_scratch_reserve()). A successor
@@ -312,9 +313,9 @@ int __init kho_scratch_extend(const unsigned long *busy, unsigned long nbits)
  *
  * kho_scratch_reserve() took the areas out of memblock, so they are still
  * reserved; they become MIGRATE_CMA pageblocks so that only movable pages,
- * which never get preserved, land in them. A successor needs none of this:
- * its areas were never reserved, and the memory map already marks them CMA
- * through kho_scratch_overlap().
+ * which can be moved out before they are preserved, land in them. A
+ * successor needs none of this: its areas were never reserved, and the
+ * memory map already marks them CMA through kho_scratch_overlap().
  *
  * Context: Boot, page allocator up, only after kho_scratch_reserve().
  */

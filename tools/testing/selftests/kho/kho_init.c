@@ -143,7 +143,7 @@ static int parse_cmdline(void)
 }
 
 /* Seconds since this kernel booted, as /proc/uptime prints them. */
-static const char *uptime(void)
+static const char *boot_seconds(void)
 {
 	static char buf[64];
 
@@ -163,6 +163,19 @@ static int load_module(const char *path, const char *params)
 	ret = syscall(__NR_finit_module, fd, params, 0);
 	close(fd);
 	return ret < 0 ? -errno : 0;
+}
+
+/* The outgoing tree's size, where the kernel has the file (ours does). */
+static void show_tree_stats(void)
+{
+	char buf[256], *p;
+
+	if (read_file("/sys/kernel/debug/kho/out/tree_stats", buf, sizeof(buf)) <= 0)
+		return;
+	for (p = buf; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+	say("# khotest: outgoing tree: %s\n", buf);
 }
 
 /* ---- writing the rootfs back into a newc cpio archive ---- */
@@ -326,14 +339,14 @@ int main(void)
 		say("KTAP version 1\n1..1\nnot ok 1 khotest # bad khotest.* command line\n");
 		power_off();
 	}
-	up = uptime();
+	up = boot_seconds();
 	if (stage == 1)
 		say("KTAP version 1\n1..%d\n", nr_stages);
 	say("# khotest: stage %d of %d on kernel '%s', init started at %s s uptime\n",
 	    stage, nr_stages, plan[stage - 1], up);
 
-	snprintf(params, sizeof(params), "stage=%d preserve=%d %s", stage,
-		 stage < nr_stages, modargs);
+	snprintf(params, sizeof(params), "stage=%d preserve=%d stock=%d %s", stage,
+		 stage < nr_stages, !strcmp(plan[stage - 1], "stock"), modargs);
 	snprintf(path, sizeof(path), "/k/%s/kho_scenario.ko", plan[stage - 1]);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	err = load_module(path, params);
@@ -347,6 +360,7 @@ int main(void)
 	}
 
 	if (stage < nr_stages) {
+		show_tree_stats();
 		snprintf(path, sizeof(path), "/k/%s/bzImage", plan[stage]);
 		if (kexec_next(path)) {
 			say("not ok %d stage%d.%s # kexec to stage %d failed\n", stage, stage,

@@ -46,6 +46,7 @@ enum scn_kind {
 	SCN_PAGES,
 	SCN_VMALLOC,
 	SCN_SCATTERED,	/* nr_pages order-0 pages, their pfns in a vmalloc'd array */
+	SCN_GONE,	/* a folio preserved, then unpreserved: must not come back */
 };
 
 struct scn_item {
@@ -85,6 +86,14 @@ MODULE_PARM_DESC(scattered, "number of scattered order-0 pages to preserve");
 static unsigned int keep = 2;
 module_param(keep, uint, 0444);
 MODULE_PARM_DESC(keep, "keep every keep-th restored folio and hand it on (0: none)");
+
+static unsigned int big_order;
+module_param(big_order, uint, 0444);
+MODULE_PARM_DESC(big_order, "also preserve an aligned range of 2^big_order pages (0: none)");
+
+static bool stock;
+module_param(stock, bool, 0444);
+MODULE_PARM_DESC(stock, "running on stock 7.3, which WARNs on a restore of a wrong address");
 
 static unsigned int stage;
 module_param(stage, uint, 0444);
@@ -240,6 +249,24 @@ static int scn_verify_vmalloc(struct scn_item *it)
 	return 0;
 }
 
+/*
+ * Memory unpreserved before the kexec is ordinary free memory here: restoring
+ * it must fail.  Stock 7.3 WARNs on such a restore, so it is skipped there.
+ */
+static int scn_verify_gone(struct scn_item *it)
+{
+	struct folio *folio;
+
+	if (stock)
+		return 0;
+	folio = kho_restore_folio(it->phys);
+	if (folio) {
+		pr_err("unpreserved folio %#llx order %u came back\n", it->phys, it->order);
+		return -EIO;
+	}
+	return 0;
+}
+
 static int scn_verify_scattered(struct scn_item *it)
 {
 	u64 *pfns = kho_restore_vmalloc(&it->vm);
@@ -280,8 +307,9 @@ static int scn_verify(struct scn_totals *t)
 
 	err = kho_retrieve_subtree(SCN_SUBTREE, &phys, &size);
 	if (err) {
-		pr_info("no blob from a previous kernel (%d)\n", err);
-		return err == -ENOENT ? 0 : err;
+		/* From stage 2 on, the previous kernel did hand a blob over. */
+		pr_err("stage %u: no blob from the previous kernel: %d\n", stage, err);
+		return err;
 	}
 	in = phys_to_virt(phys);
 	if (size < sizeof(*in) || in->magic != SCN_MAGIC || in->nr_items > SCN_MAX_ITEMS) {
@@ -309,6 +337,9 @@ static int scn_verify(struct scn_totals *t)
 		case SCN_SCATTERED:
 			err = scn_verify_scattered(it);
 			t->bytes += it->nr_pages << PAGE_SHIFT;
+			break;
+		case SCN_GONE:
+			err = scn_verify_gone(it);
 			break;
 		default:
 			pr_err("item %u has unknown kind %u\n", i, it->kind);
@@ -357,9 +388,14 @@ static int scn_preserve_folio(unsigned int order, bool keep_it, struct scn_total
 		return err;
 	}
 	if (!keep_it) {
-		/* Preserved, then withdrawn: the next kernel must see it free. */
+		/*
+		 * Preserved, then withdrawn: the next kernel must see it free.
+		 * It stays allocated here, so that nothing preserved later in
+		 * this kernel can reuse it and make it come back legitimately.
+		 */
 		kho_unpreserve_folio(folio);
-		folio_put(folio);
+		it->kind = SCN_GONE;
+		scn_out->nr_items++;
 		return 0;
 	}
 	scn_out->nr_items++;
@@ -391,6 +427,45 @@ static int scn_preserve_range(unsigned int order, unsigned long off, unsigned lo
 	err = kho_preserve_pages(block + off, nr);
 	if (err)
 		return err;
+	scn_out->nr_items++;
+	t->items++;
+	t->bytes += nr << PAGE_SHIFT;
+	return 0;
+}
+
+/*
+ * A naturally aligned range of 2^order pages: kho_preserve_pages() should
+ * record it as a single block of an order above MAX_PAGE_ORDER.
+ */
+static int scn_preserve_big(unsigned int order, struct scn_totals *t)
+{
+	struct scn_item *it = scn_new_item(SCN_PAGES);
+	unsigned long nr = 1UL << order;
+	struct page *page;
+	int err;
+
+	if (!it)
+		return -ENOSPC;
+	page = alloc_contig_pages(nr, GFP_KERNEL | __GFP_NOWARN, first_online_node, NULL);
+	if (!page) {
+		pr_err("cannot allocate %lu contiguous pages\n", nr);
+		return -ENOMEM;
+	}
+	if (page_to_pfn(page) & (nr - 1)) {
+		pr_err("contiguous range at pfn %#lx is not aligned to %lu pages\n",
+		       page_to_pfn(page), nr);
+		free_contig_range(page_to_pfn(page), nr);
+		return -EINVAL;
+	}
+	it->phys = page_to_phys(page);
+	it->nr_pages = nr;
+	it->seed = it->phys ^ ((u64)stage << 56) ^ 0xb16;
+	scn_fill_pages(page, nr, it->seed);
+	err = kho_preserve_pages(page, nr);
+	if (err) {
+		free_contig_range(page_to_pfn(page), nr);
+		return err;
+	}
 	scn_out->nr_items++;
 	t->items++;
 	t->bytes += nr << PAGE_SHIFT;
@@ -488,6 +563,8 @@ static int scn_preserve(struct scn_totals *t)
 		err = scn_preserve_vmalloc(77, t);
 	if (!err && scattered)
 		err = scn_preserve_scattered(scattered, t);
+	if (!err && big_order)
+		err = scn_preserve_big(big_order, t);
 	return err;
 }
 
@@ -511,7 +588,11 @@ static int __init kho_scenario_init(void)
 		scn_out->stage = stage;
 	}
 
-	err = is_kho_boot() ? scn_verify(&in) : 0;
+	if (stage > 1 && !is_kho_boot()) {
+		pr_err("stage %u: this kernel was not booted through a KHO kexec\n", stage);
+		return -ENOENT;
+	}
+	err = stage > 1 ? scn_verify(&in) : 0;
 	if (err)
 		return err;
 	pr_info("stage %u: verified %lu items, %llu bytes (kept %lu items, %llu bytes)\n",

@@ -3,13 +3,14 @@
 # Every test of the project, in order of cost; one KTAP result per test and a
 # closing "N passed, N failed" line.  Exit status 1 if anything failed.
 #
-#   check.sh [GROUP...]     groups: unit kernels kunit base scenarios (default all)
+#   check.sh [GROUP...]     groups: unit kernels kunit base scenarios debug
+#                           (default: all of them)
 set -uo pipefail
 KHO_TAG=check
 . "$(dirname "$0")/lib.sh"
 
 groups=("$@")
-[ ${#groups[@]} -gt 0 ] || groups=(unit kernels kunit base scenarios)
+[ ${#groups[@]} -gt 0 ] || groups=(unit kernels kunit base scenarios debug)
 want() { printf '%s\n' "${groups[@]}" | grep -qx "$1"; }
 
 export KHO_RESULTS=$KHO_BUILD/results.check
@@ -69,12 +70,32 @@ if want base; then
 	"$KHO_REPO/scripts/base-selftests.sh" ours || true
 fi
 
+# Our QEMU scenarios.  Each is a chain of kernels (see scenario.sh).
+run_scenarios() {	# run_scenarios VARIANT PREFIX TIMEOUT
+	local v=$1 p=$2 t=$3 s=$KHO_REPO/scripts/scenario.sh
+	"$s" "${p}ours-ours" ours,ours "" "$v" "$t" || true
+	"$s" "${p}chain" ours,ours,ours,ours "" "$v" "$t" || true
+	"$s" "${p}big-and-scattered" ours,ours "big_order=15,scattered=4096" "$v" "$t" || true
+	if [ "$v" = test ]; then
+		"$s" stock-to-ours stock,ours "" test "$t" || true
+		"$s" ours-to-stock ours,stock "" test "$t" || true
+		"$s" mixed-chain ours,stock,ours,stock "" test "$t" || true
+	fi
+}
+
 if want scenarios && [ "$built" = 1 ]; then
-	s=$KHO_REPO/scripts/scenario.sh
-	"$s" ours-ours ours,ours || true
-	"$s" stock-to-ours stock,ours || true
-	"$s" ours-to-stock ours,stock || true
-	"$s" chain ours,ours,ours,ours || true
+	run_scenarios test "" 300
+fi
+
+# The same on the debug kernel (KASAN, lockdep, DEBUG_VM): any report fails.
+if want debug; then
+	if (kho_kernel ours debug >/dev/null); then
+		kho_result "build.ours-debug" ok
+		"$KHO_REPO/scripts/kunit.sh" debug || true
+		run_scenarios debug debug- 900
+	else
+		kho_result "build.ours-debug" fail "see the build output above"
+	fi
 fi
 
 pass=$(grep -c '^ok ' "$KHO_RESULTS")

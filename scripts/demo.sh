@@ -15,18 +15,21 @@ rc=0
 "$KHO_REPO/scripts/scenario.sh" demo ours,ours >/dev/null || rc=$?
 log=$KHO_BUILD/logs/demo.log
 
-field() { sed -n "s/.*$1.*/\\1/p" "$log" | head -n1; }
+# pick PATTERN: the first line of the log matching PATTERN, printk prefix cut.
+pick() { grep -aE "$1" "$log" | head -n1 | sed -E 's/^\[ *[0-9.]+\] //; s/^# khotest: //'; }
 echo
 echo "KHO-stateless demo: two kernels, one kexec handover (serial log: $log)"
-echo "  first kernel preserved (kho_scenario, stage 1):"
-grep -a 'kho_scenario: stage 1: preserved' "$log" | sed 's/.*stage 1: /    /'
-echo "    folios of orders 0..$(grep -a -o 'max_order=[0-9]*' "$log" | head -n1 | cut -d= -f2 || echo MAX_PAGE_ORDER)," \
-     "3 page ranges not order-aligned, a 77-page vmalloc area, the scenario blob (named subtree)"
-grep -a 'kho:.*tree' "$log" | head -n 3 | sed 's/^\[ *[0-9.]*\] /    /' || true
-echo "  second kernel:"
-grep -a 'kho_scenario: stage 2: verified' "$log" | sed 's/.*stage 2: /    /'
-grep -aE 'khotest: stage 2 .*init started' "$log" | sed 's/.*init started at /    reached init after /' || true
-grep -aE '^\[ *[0-9.]+\] (KHO|kho):' "$log" | sed 's/^/    /' | head -n 6 || true
+echo "  first kernel (ours) preserved, through the KHO API:"
+echo "    folios of every order 0..MAX_PAGE_ORDER, page ranges that are not"
+echo "    order-aligned (kho_preserve_pages), a vmalloc area, and a named blob"
+echo "    (the scenario's own descriptor, a KHO subtree)"
+echo "    $(pick 'kho_scenario: stage 1: preserved' | sed 's/kho_scenario: stage 1: //')"
+echo "    $(pick 'outgoing tree:' | sed 's/outgoing tree: /radix tree: /')"
+echo "  second kernel (ours):"
+echo "    $(pick 'KHO: reserved' | sed 's/^KHO: //')"
+echo "    reached /init $(pick 'stage 2 of .* init started' | sed 's/.*init started at /at /')" \
+     "(from the kexec jump: handover + boot)"
+echo "    $(pick 'kho_scenario: stage 2: verified' | sed 's/kho_scenario: stage 2: //')"
 if [ "$rc" = 0 ]; then
 	echo "  result: PASS (every preserved byte verified after the kexec)"
 else

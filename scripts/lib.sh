@@ -37,6 +37,13 @@ kho_src() {
 
 kho_kdir() { echo "$KHO_BUILD/$1-${2:-test}"; }
 
+# Guest memory per variant: KASAN's shadow counts as kernel memory, and the
+# default scratch sizing (a multiple of kernel memory) needs room for it.
+# Its early allocations (the shadow itself) must also fit in the successor's
+# scratch, so the debug kernel gets explicit scratch sizes.
+kho_mem() { [ "${1:-test}" = debug ] && echo 4G || echo 2G; }
+kho_cmdline() { [ "${1:-test}" = debug ] && echo "kho_scratch=64M,1G,0" || true; }
+
 # kho_kernel FLAVOR VARIANT: build (incrementally) and print the build folder.
 kho_kernel() {
 	local src out
@@ -88,7 +95,7 @@ kho_qemu() {
 
 # kho_splats LOG: print kernel reports that fail a test; status 0 if any.
 kho_splats() {
-	grep -nE 'BUG:|WARNING:|KASAN|UBSAN|possible circular locking|possible recursive locking|inconsistent lock state|lockdep|Kernel panic|Oops|Call Trace:' "$1"
+	grep -naE 'BUG:|WARNING:|UBSAN:|DEBUG_LOCKS_WARN_ON|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|lock held when returning|Kernel panic|Oops|Call Trace:' "$1"
 }
 
 # Results.  kho_result NAME STATUS [DIAG] records one KTAP line.

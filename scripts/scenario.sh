@@ -18,7 +18,7 @@ plan=$2
 modargs=${3:-}
 variant=${4:-test}
 tmo=${5:-300}
-mem=${6:-2G}
+mem=${6:-$(kho_mem "$variant")}
 
 IFS=, read -r -a kernels <<< "$plan"
 nr=${#kernels[@]}
@@ -50,7 +50,7 @@ say "$name: booting $plan (timeout ${tmo}s, log $log)"
 t0=$(date +%s.%N)
 rc=0
 kho_qemu "$log" "$tmo" "$first/arch/x86/boot/bzImage" "$work/initrd.cpio" \
-	"kho=on khotest.plan=$plan khotest.stage=1${modargs:+ khotest.mod=$modargs}" "$mem" || rc=$?
+	"kho=on $(kho_cmdline "$variant") khotest.plan=$plan khotest.stage=1${modargs:+ khotest.mod=$modargs}" "$mem" || rc=$?
 t1=$(date +%s.%N)
 
 # The guest's own KTAP lines (not the kernel's, which carry a timestamp).

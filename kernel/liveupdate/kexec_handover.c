@@ -465,7 +465,7 @@ static int __init kho_init(void)
 		goto err_destroy_tree;
 
 	kho_debugfs_init();
-	kho_out_debugfs_init(&kho_out.dbg, kho_out.fdt);
+	kho_out_debugfs_init(&kho_out.dbg, kho_out.fdt, &kho_out.tree);
 	if (in_fdt)
 		kho_in_debugfs_init(&kho_in_dbg, in_fdt);
 

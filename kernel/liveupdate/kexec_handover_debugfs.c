@@ -18,6 +18,7 @@
 #include <linux/debugfs.h>
 #include <linux/err.h>
 #include <linux/io.h>
+#include <linux/kho_radix_tree.h>
 #include <linux/libfdt.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
@@ -163,14 +164,35 @@ static int __init kho_debugfs_dirs(struct kho_debugfs *dbg, const char *name)
 	return 0;
 }
 
+/*
+ * The size of the outgoing tree, for an operator checking what a kexec will
+ * cost. The count walks the tree under its lock, which is cheap next to the
+ * walk the next kernel makes of the same pages.
+ */
+static int tree_stats_show(struct seq_file *m, void *unused)
+{
+	struct kho_radix_stats st;
+	int err;
+
+	err = kho_radix_tree_stats(m->private, &st);
+	if (err)
+		return err;
+	seq_printf(m, "keys: %lu\ntables: %lu\nleaves: %lu\nbytes: %lu\n",
+		   st.keys, st.tables, st.leaves, (st.tables + st.leaves) * PAGE_SIZE);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(tree_stats);
+
 /**
  * kho_out_debugfs_init - Create the view of the outgoing FDT.
- * @dbg: the view to set up.
- * @fdt: the outgoing FDT page.
+ * @dbg:  the view to set up.
+ * @fdt:  the outgoing FDT page.
+ * @tree: the outgoing preserved-memory tree.
  *
  * Context: Boot, after kho_debugfs_init().
  */
-void __init kho_out_debugfs_init(struct kho_debugfs *dbg, const void *fdt)
+void __init kho_out_debugfs_init(struct kho_debugfs *dbg, const void *fdt,
+				 struct kho_radix_tree *tree)
 {
 	struct dentry *file;
 	int err;
@@ -192,6 +214,11 @@ void __init kho_out_debugfs_init(struct kho_debugfs *dbg, const void *fdt)
 	}
 	file = debugfs_create_file("scratch_len", 0400, dbg->dir, NULL,
 				   &scratch_len_fops);
+	if (IS_ERR(file)) {
+		err = PTR_ERR(file);
+		goto report;
+	}
+	file = debugfs_create_file("tree_stats", 0400, dbg->dir, tree, &tree_stats_fops);
 	if (IS_ERR(file)) {
 		err = PTR_ERR(file);
 		goto report;

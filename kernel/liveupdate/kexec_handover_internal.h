@@ -98,9 +98,12 @@ int kho_kexec_metadata_init(void);
  * kexec_handover_debugfs.c: read-only views. They only report their own
  * failures, since KHO works the same without them.
  */
+struct kho_radix_tree;
+
 #ifdef CONFIG_KEXEC_HANDOVER_DEBUGFS
 void kho_debugfs_init(void);
-void kho_out_debugfs_init(struct kho_debugfs *dbg, const void *fdt);
+void kho_out_debugfs_init(struct kho_debugfs *dbg, const void *fdt,
+			  struct kho_radix_tree *tree);
 void kho_in_debugfs_init(struct kho_debugfs *dbg, const void *fdt);
 void kho_debugfs_blob_add(struct kho_debugfs *dbg, const char *name,
 			  const void *blob, size_t size);
@@ -108,7 +111,8 @@ void kho_debugfs_blob_remove(struct kho_debugfs *dbg, const void *blob);
 #else
 static inline void kho_debugfs_init(void) { }
 static inline void kho_out_debugfs_init(struct kho_debugfs *dbg,
-					const void *fdt) { }
+					const void *fdt,
+					struct kho_radix_tree *tree) { }
 static inline void kho_in_debugfs_init(struct kho_debugfs *dbg,
 				       const void *fdt) { }
 static inline void kho_debugfs_blob_add(struct kho_debugfs *dbg,

@@ -21,24 +21,39 @@ echo "KTAP version 1"
 
 "$KHO_REPO/scripts/deps.sh" || exit 1
 
-# Userspace tests: each prints KTAP; every result line becomes one of ours.
+# Userspace tests: each prints KTAP, possibly with one level of subtests;
+# every result line becomes one of ours ("PREFIX.parent.case").
 run_ktap() {	# run_ktap PREFIX CMD...
-	local prefix=$1 log line rc=0 n=0
+	local prefix=$1 log line rc=0 n=0 subs=()
 	shift
 	log=$KHO_BUILD/logs/$prefix.log
 	mkdir -p "$(dirname "$log")"
 	"$@" > "$log" 2>&1 || rc=$?
 	while IFS= read -r line; do
-		if [[ $line =~ ^ok\ [0-9]+\ ([^#]*[^#\ ]) ]]; then
-			kho_result "$prefix.${BASH_REMATCH[1]}" ok
-		elif [[ $line =~ ^not\ ok\ [0-9]+\ ([^#]*[^#\ ]) ]]; then
-			kho_result "$prefix.${BASH_REMATCH[1]}" fail "see $log"
-		else
+		if [[ $line =~ ^\ \ \ \ (ok|not\ ok)\ [0-9]+\ ([^#]*[^#\ ]) ]]; then
+			subs+=("${BASH_REMATCH[1]}|${BASH_REMATCH[2]}")
 			continue
 		fi
-		n=$((n + 1))
+		[[ $line =~ ^(ok|not\ ok)\ [0-9]+\ ([^#]*[^#\ ]) ]] || continue
+		local st=${BASH_REMATCH[1]} name=${BASH_REMATCH[2]} sub
+		for sub in "${subs[@]}"; do
+			if [ "${sub%%|*}" = ok ]; then
+				kho_result "$prefix.$name.${sub#*|}" ok
+			else
+				kho_result "$prefix.$name.${sub#*|}" fail "see $log"
+			fi
+			n=$((n + 1))
+		done
+		# The parent line adds a result of its own only when it fails
+		# beyond its subtests (a crash, a leak check at exit).
+		if [ ${#subs[@]} = 0 ] || { [ "$st" != ok ] && ! printf '%s\n' "${subs[@]}" | grep -q '^not ok|'; }; then
+			if [ "$st" = ok ]; then kho_result "$prefix.$name" ok
+			else kho_result "$prefix.$name" fail "see $log"; fi
+			n=$((n + 1))
+		fi
+		subs=()
 	done < "$log"
-	if [ "$n" = 0 ] || { [ "$rc" != 0 ] && ! grep -aq '^not ok ' "$log"; }; then
+	if [ "$n" = 0 ] || { [ "$rc" != 0 ] && ! grep -aq 'not ok ' "$log"; }; then
 		tail -n 40 "$log" >&2
 		kho_result "$prefix" fail "exit status $rc, $n results; see $log"
 	fi
@@ -47,6 +62,7 @@ run_ktap() {	# run_ktap PREFIX CMD...
 if want unit; then
 	if [ -f "$KHO_REPO/tools/testing/kho_radix/Makefile" ]; then
 		run_ktap radix make -s -C "$KHO_REPO/tools/testing/kho_radix" check
+		run_ktap radix-valgrind make -s -C "$KHO_REPO/tools/testing/kho_radix" valgrind
 	fi
 fi
 

@@ -14,13 +14,16 @@ tree=kernel/liveupdate/kho_radix_tree.c
 declare -A file=([codec-order-bit]=$abi [leak-on-failed-add]=$tree [missing-unlock]=$tree)
 declare -A from=(
 	[codec-order-bit]='BIT(KHO_RADIX_KEY_WIDTH - 1 - order)'
-	[leak-on-failed-add]='goto free_spares;'
+	[leak-on-failed-add]='				err = -ENOMEM;
+				goto free_spares;'
 	[missing-unlock]='	__set_bit(kho_radix_index(key, 0), leaf->bitmap);
 	mutex_unlock(&tree->lock);'
 )
 declare -A to=(
 	[codec-order-bit]='BIT(KHO_RADIX_KEY_WIDTH - 2 - order)'
-	[leak-on-failed-add]='return err;'
+	[leak-on-failed-add]='				err = -ENOMEM;
+				nr_spares = 0;
+				goto free_spares;'
 	[missing-unlock]='	__set_bit(kho_radix_index(key, 0), leaf->bitmap);'
 )
 names=("$@")

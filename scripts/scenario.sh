@@ -50,11 +50,11 @@ say "$name: booting $plan (timeout ${tmo}s, log $log)"
 t0=$(date +%s.%N)
 rc=0
 kho_qemu "$log" "$tmo" "$first/arch/x86/boot/bzImage" "$work/initrd.cpio" \
-	"kho=on $(kho_cmdline "$variant") khotest.plan=$plan khotest.stage=1${modargs:+ khotest.mod=$modargs}" "$mem" || rc=$?
+	"kho=on printk.devkmsg=on $(kho_cmdline "$variant") khotest.plan=$plan khotest.stage=1${modargs:+ khotest.mod=$modargs}" "$mem" || rc=$?
 t1=$(date +%s.%N)
 
-# The guest's own KTAP lines (not the kernel's, which carry a timestamp).
-mapfile -t lines < <(grep -aE '^(not )?ok [0-9]+ stage[0-9]+\.' "$log" || true)
+# The guest's own KTAP lines (it writes them through /dev/kmsg).
+mapfile -t lines < <(sed -E 's/^\[ *[0-9.]+\] //' "$log" | grep -aE '^(not )?ok [0-9]+ stage[0-9]+\.' || true)
 oks=$(printf '%s\n' "${lines[@]}" | grep -c '^ok ' || true)
 why=
 [ "$rc" = 124 ] && why="timeout after ${tmo}s"

@@ -355,6 +355,14 @@ static int scn_verify(struct scn_totals *t)
 
 /* ---- preserve a new set for the next kernel ---- */
 
+/* The item scn_new_item() returned is complete: count it and hand it on. */
+static void scn_commit(struct scn_totals *t, u64 bytes)
+{
+	scn_out->nr_items++;
+	t->items++;
+	t->bytes += bytes;
+}
+
 static struct scn_item *scn_new_item(enum scn_kind kind)
 {
 	struct scn_item *it;
@@ -398,9 +406,7 @@ static int scn_preserve_folio(unsigned int order, bool keep_it, struct scn_total
 		scn_out->nr_items++;
 		return 0;
 	}
-	scn_out->nr_items++;
-	t->items++;
-	t->bytes += folio_size(folio);
+	scn_commit(t, folio_size(folio));
 	return 0;
 }
 
@@ -427,9 +433,7 @@ static int scn_preserve_range(unsigned int order, unsigned long off, unsigned lo
 	err = kho_preserve_pages(block + off, nr);
 	if (err)
 		return err;
-	scn_out->nr_items++;
-	t->items++;
-	t->bytes += nr << PAGE_SHIFT;
+	scn_commit(t, nr << PAGE_SHIFT);
 	return 0;
 }
 
@@ -466,9 +470,7 @@ static int scn_preserve_big(unsigned int order, struct scn_totals *t)
 		free_contig_range(page_to_pfn(page), nr);
 		return err;
 	}
-	scn_out->nr_items++;
-	t->items++;
-	t->bytes += nr << PAGE_SHIFT;
+	scn_commit(t, nr << PAGE_SHIFT);
 	return 0;
 }
 
@@ -491,9 +493,7 @@ static int scn_preserve_vmalloc(unsigned long nr, struct scn_totals *t)
 		vfree(mem);
 		return err;
 	}
-	scn_out->nr_items++;
-	t->items++;
-	t->bytes += nr << PAGE_SHIFT;
+	scn_commit(t, nr << PAGE_SHIFT);
 	return 0;
 }
 
@@ -532,9 +532,7 @@ static int scn_preserve_scattered(unsigned long nr, struct scn_totals *t)
 	err = kho_preserve_vmalloc(pfns, &it->vm);
 	if (err)
 		return err;
-	scn_out->nr_items++;
-	t->items++;
-	t->bytes += nr << PAGE_SHIFT;
+	scn_commit(t, nr << PAGE_SHIFT);
 	return 0;
 }
 

@@ -43,5 +43,8 @@ if [ "$n" = 0 ]; then
 	tail -n 30 "$log.parsed" >&2
 	kho_result "kunit.$variant" fail "no KUnit results in $log"
 fi
-grep -qE 'kho_radix|^kho' "$KHO_BUILD/logs/$name.cases" ||
-	kho_result "kunit.$variant.suites-present" fail "kho_radix/kho suites did not run"
+# Both of our suites must have run, not just some KUnit suite.
+for suite in kho_radix kho; do
+	grep -q " $suite\." "$KHO_BUILD/logs/$name.cases" ||
+		kho_result "kunit.$variant.$suite" fail "suite $suite did not run"
+done

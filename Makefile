@@ -9,7 +9,10 @@ export KHO_CACHE KHO_BUILD JOBS KVM KSRC
 
 S := scripts
 
-.PHONY: help deps base kernel stock demo check unit selftests scenarios clean
+FUZZ_TIME ?= 600
+
+.PHONY: help deps base kernel stock demo check unit selftests scenarios \
+	corrupt bench fuzz clean
 
 help:
 	@echo 'KHO-stateless: Kexec HandOver with a stateless radix tree, for Linux 7.3'
@@ -19,7 +22,10 @@ help:
 	@echo '  check       every test: userspace, kernel builds, base selftests, scenarios'
 	@echo '  unit        userspace tests of the radix tree only (seconds)'
 	@echo '  selftests   the base 7.3 KHO and LUO selftests on our kernel'
-	@echo '  scenarios   our QEMU kexec scenarios (ours, stock, chains)'
+	@echo '  scenarios   our QEMU kexec scenarios (ours, stock, chains, damaged handovers)'
+	@echo '  corrupt     only the damaged-handover scenarios'
+	@echo '  bench       ours vs stock 7.3 side by side (about an hour); table in $$KHO_BUILD/bench'
+	@echo '  fuzz        fuzz the incoming-tree validator for FUZZ_TIME seconds (default 600)'
 	@echo '  kernel      build our test kernel;  stock: the pristine 7.3 one'
 	@echo '  base        fetch the Linux 7.3 base tree;  deps: install Debian packages'
 	@echo '  clean       remove build outputs (keeps the base and ccache)'
@@ -56,6 +62,15 @@ selftests:
 
 scenarios:
 	@$(S)/check.sh kernels scenarios
+
+corrupt: deps
+	@bash -c '. $(S)/lib.sh; kho_kernel ours test >/dev/null' && $(S)/corrupt-scenarios.sh test
+
+bench: deps
+	@$(S)/bench.sh
+
+fuzz: deps
+	@$(MAKE) -s -C tools/testing/kho_radix fuzz FUZZ_TIME=$(FUZZ_TIME)
 
 clean:
 	rm -rf $(KHO_BUILD)

@@ -44,6 +44,16 @@ mk=(make -s -C "$src" O="$out" ARCH=x86_64 CC="$cc" HOSTCC="$cc" -j"$jobs"
     KBUILD_BUILD_USER=kho KBUILD_BUILD_HOST=harness)
 mkdir -p "$out"
 
+# Two kernel builds at once on a small machine help nobody: builds started
+# by parallel sessions (each with its own KHO_BUILD) wait for each other.
+lock=${KHO_BUILD_LOCK:-${KHO_CACHE:-$HOME/.cache/kho-stateless}/build.lock}
+mkdir -p "$(dirname "$lock")"
+exec 9>"$lock"
+if ! flock -n 9; then
+	say "waiting for another kernel build to finish ($lock)"
+	flock 9
+fi
+
 sum=$(cat "${frags[@]}" | sha256sum | cut -c1-16)
 if [ ! -f "$out/.config" ] || [ "$(cat "$out/.kho-config" 2>/dev/null)" != "$sum" ]; then
 	say "configuring $out ($variant)"

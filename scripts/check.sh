@@ -63,7 +63,13 @@ if want unit; then
 	if [ -f "$KHO_REPO/tools/testing/kho_radix/Makefile" ]; then
 		run_ktap radix make -s -C "$KHO_REPO/tools/testing/kho_radix" check
 		run_ktap radix-valgrind make -s -C "$KHO_REPO/tools/testing/kho_radix" valgrind
+		# The incoming-tree validator under libFuzzer, briefly (make fuzz
+		# runs it for longer).
+		run_ktap radix-fuzz make -s -C "$KHO_REPO/tools/testing/kho_radix" fuzz-smoke
 	fi
+	# memblock_reserve_bulk() (patches/0002) in the base's memblock
+	# simulator, with the base's own memblock tests.
+	run_ktap memblock "$KHO_REPO/scripts/memblock-tests.sh"
 fi
 
 built=1
@@ -101,6 +107,8 @@ run_scenarios() {	# run_scenarios VARIANT PREFIX TIMEOUT
 
 if want scenarios && [ "$built" = 1 ]; then
 	run_scenarios test "" 300
+	# Handovers damaged on purpose: one class of damage per kexec.
+	"$KHO_REPO/scripts/corrupt-scenarios.sh" test || true
 fi
 
 # The same on the debug kernel (KASAN, lockdep, DEBUG_VM): any report fails.

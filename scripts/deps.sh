@@ -7,7 +7,7 @@ set -euo pipefail
 pkgs=(
 	build-essential bc bison flex libssl-dev libelf-dev dwarves cpio kmod
 	ccache qemu-system-x86 util-linux xz-utils zstd perl python3 git
-	debian-archive-keyring libfdt-dev sparse clang llvm libclang-rt-14-dev
+	debian-archive-keyring libfdt-dev liburcu-dev sparse clang llvm libclang-rt-14-dev
 	valgrind
 )
 missing=()

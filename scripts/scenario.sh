@@ -8,7 +8,10 @@
 # MODARGS extra kho_scenario parameters (comma-separated), VARIANT the
 # kernel config (test or debug).  The kernels must already be built.  The
 # serial log is kept in $KHO_BUILD/logs/NAME.log and printed on failure.
-# Pass: every stage's KTAP line is "ok", every stage ran, no kernel splat.
+# Pass: every stage's KTAP line is "ok", every stage ran, no kernel splat,
+# and, if KHO_EXPECT is set, a kernel log line contains that text.
+# KHO_CMDLINE_EXTRA adds to the kernel command line, KHO_INITRD_EXTRA adds
+# gen_init_cpio lines to the initramfs (see scripts/report-scenario.sh).
 set -euo pipefail
 KHO_TAG=scenario
 . "$(dirname "$0")/lib.sh"
@@ -43,6 +46,7 @@ init=$(kho_init_bin "$first/hdr/include")
 		echo "file /k/$k/bzImage $kdir/arch/x86/boot/bzImage 0644 0 0"
 		echo "file /k/$k/kho_scenario.ko $KHO_BUILD/mod/$k-$variant/kho_scenario.ko 0644 0 0"
 	done
+	[ -z "${KHO_INITRD_EXTRA:-}" ] || printf '%s\n' "$KHO_INITRD_EXTRA"
 } > "$work/cpio_list"
 "$first/usr/gen_init_cpio" "$work/cpio_list" > "$work/initrd.cpio"
 
@@ -50,7 +54,7 @@ say "$name: booting $plan (timeout ${tmo}s, log $log)"
 t0=$(date +%s.%N)
 rc=0
 kho_qemu "$log" "$tmo" "$first/arch/x86/boot/bzImage" "$work/initrd.cpio" \
-	"kho=on printk.devkmsg=on $(kho_cmdline "$variant") khotest.plan=$plan khotest.stage=1${modargs:+ khotest.mod=$modargs}" "$mem" || rc=$?
+	"kho=on printk.devkmsg=on $(kho_cmdline "$variant") khotest.plan=$plan khotest.stage=1${modargs:+ khotest.mod=$modargs}${KHO_CMDLINE_EXTRA:+ $KHO_CMDLINE_EXTRA}" "$mem" || rc=$?
 t1=$(date +%s.%N)
 
 # The guest's own KTAP lines (it writes them through /dev/kmsg).
@@ -60,6 +64,13 @@ why=
 [ "$rc" = 124 ] && why="timeout after ${tmo}s"
 [ -z "$why" ] && [ "${#lines[@]}" != "$nr" ] && why="${#lines[@]} of $nr stages reported"
 [ -z "$why" ] && [ "$oks" != "$nr" ] && why="$((nr - oks)) stage(s) failed"
+if [ -z "$why" ] && [ -n "${KHO_EXPECT:-}" ]; then
+	if seen=$(grep -aF -m1 -- "$KHO_EXPECT" "$log"); then
+		printf '    # expected line: %s\n' "$(printf '%s' "$seen" | sed -E 's/^\[ *[0-9.]+\] //')"
+	else
+		why="no log line with \"$KHO_EXPECT\""
+	fi
+fi
 if [ -z "$why" ] && splats=$(kho_splats "$log"); then
 	why="kernel report in the log"
 	printf '%s\n' "$splats" | head -n 20 >&2

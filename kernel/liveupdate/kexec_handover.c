@@ -89,6 +89,20 @@ static struct kho_radix_tree *kho_out_tree(void)
 	return kho_out.tree.root ? &kho_out.tree : NULL;
 }
 
+#ifdef CONFIG_KHO_CORRUPT_TEST
+/* For kho_corrupt_test.c only: what it damages, and the FDT's lock. */
+struct kho_radix_tree *kho_out_tree_for_test(void)
+{
+	return kho_out_tree();
+}
+
+void *kho_out_fdt_for_test(struct mutex **lock)
+{
+	*lock = &kho_out.lock;
+	return kho_out.fdt;
+}
+#endif
+
 /*
  * Preserved memory must stay out of scratch: the next kernel allocates from
  * scratch before it has read the tree, and so rejects a handover with blocks

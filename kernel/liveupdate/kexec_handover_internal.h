@@ -9,9 +9,13 @@
  *   kho_scratch.c             scratch areas: sizing, reservation, lookups
  *   kho_incoming.c            the incoming side in early boot: accept,
  *                             vet and reserve what was handed over
+ *   kho_in_check.c            vetting an incoming tree (no memblock or
+ *                             FDT in it, so that userspace can fuzz it)
  *   kho_restore.c             the incoming side later: restore preserved
  *                             memory, look up handed-over blobs
  *   kho_metadata.c            the "kexec-metadata" subtree
+ *   kho_corrupt_test.c        a test hook that damages the handover in
+ *                             one chosen way (CONFIG_KHO_CORRUPT_TEST)
  *   kexec_handover_debugfs.c  debugfs views of both FDTs and their blobs
  */
 #ifndef LINUX_KEXEC_HANDOVER_INTERNAL_H
@@ -21,6 +25,8 @@
 #include <linux/bits.h>
 #include <linux/list.h>
 #include <linux/types.h>
+
+#include "kho_in_check.h"
 
 #ifdef CONFIG_KEXEC_HANDOVER_DEBUGFS
 struct dentry;
@@ -65,6 +71,21 @@ void kho_scratch_free(void);
 /* kho_incoming.c */
 const void *kho_in_fdt(void);
 
+/**
+ * struct kho_in_summary - What the previous kernel handed over, after boot.
+ * @ranges:    the preserved blocks as runs of one order, sorted, disjoint.
+ * @nr_ranges: entries in @ranges.
+ * @tree:      tables, leaves and keys of the incoming tree (whose pages are
+ *             free memory by now).
+ */
+struct kho_in_summary {
+	const struct kho_in_range *ranges;
+	unsigned long nr_ranges;
+	struct kho_radix_stats tree;
+};
+
+const struct kho_in_summary *kho_in_summary(void);
+
 /*
  * From its reservation in early boot until its restore, the head page of
  * each preserved block holds the block's order in page->private, under a
@@ -90,6 +111,14 @@ static inline int kho_head_order(unsigned long private)
 int kho_fdt_read_blob(const void *fdt, int node, phys_addr_t *phys,
 		      size_t *size);
 const void *kho_in_blob(phys_addr_t phys, size_t size);
+
+/* kexec_handover.c, for the test hook in kho_corrupt_test.c */
+struct mutex;
+struct kho_radix_tree *kho_out_tree_for_test(void);
+void *kho_out_fdt_for_test(struct mutex **lock);
+
+/* kho_corrupt_test.c; tests declare it themselves, as a weak symbol */
+int kho_corrupt_test(const char *what);
 
 /* kho_metadata.c */
 int kho_kexec_metadata_init(void);

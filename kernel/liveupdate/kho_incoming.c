@@ -10,12 +10,17 @@
  *    memblock to the scratch areas.
  * 2. kho_memory_init_early(), once memblock.memory is complete and the
  *    direct map exists: vet every page and every key of the incoming tree
- *    (kho_in_scan()), then let memblock also use the memory that holds no
- *    preserved data.
+ *    in one walk (kho_in_check_tree() in kho_in_check.c), which also lists
+ *    the preserved memory as sorted runs; then let memblock also use the
+ *    memory that holds no preserved data.
  * 3. kho_memory_init(), just before memblock hands its free memory to the
- *    page allocator: reserve every preserved block and tag its head page
- *    (kho_reserve_preserved()). The tree's own pages are not preserved and
- *    become free memory afterwards.
+ *    page allocator: reserve all runs with one bulk memblock insert and tag
+ *    the head page of every block (kho_reserve_preserved()). The tree is
+ *    not read again; its pages are not preserved and become free memory.
+ *
+ * Steps 2 and 3 are linear in the size of the handover: O(P + K) for P tree
+ * pages and K keys, plus O(R + M) for R runs merged into the M regions
+ * memblock already has. No step costs more per block as blocks accumulate.
  * 4. Any time later: the owners take their memory back with
  *    kho_restore_folio() or kho_restore_pages(), and find their blobs with
  *    kho_retrieve_subtree().
@@ -35,13 +40,17 @@
 #include <linux/kho_radix_tree.h>
 #include <linux/libfdt.h>
 #include <linux/memblock.h>
+#include <linux/math64.h>
 #include <linux/mm.h>
+#include <linux/sched/clock.h>
 #include <linux/unaligned.h>
 
 #include <asm/early_ioremap.h>
+#include <asm/sections.h>
 
 #include "../../mm/mm_init.h"
 #include "kexec_handover_internal.h"
+#include "kho_in_check.h"
 
 /* The FDT of an accepted handover; 0 on a cold boot or once it was dropped. */
 static phys_addr_t kho_in_fdt_phys __ro_after_init;
@@ -51,7 +60,7 @@ static struct {
 	phys_addr_t scratch_phys;
 	u64 scratch_len;
 	phys_addr_t tree_phys;
-	struct kho_radix_tree tree;
+	struct kho_in_result res;
 } kho_boot __initdata;
 
 /**
@@ -246,35 +255,9 @@ void __init kho_populate(phys_addr_t fdt_phys, u64 fdt_len,
 
 /* Step 2 ------------------------------------------------------------------ */
 
-/**
- * struct kho_in_scan - State of the walk that vets the incoming tree.
- * @budget: pages of RAM not yet accounted to a tree page or a block. A
- *          valid tree never needs more pages than there is RAM, so running
- *          out means pages were reached twice, and also bounds the work.
- * @busy:   one bit per 1 << %KHO_EXTEND_SHIFT bytes holding tree pages or
- *          preserved blocks; NULL if it could not be allocated.
- * @nbits:  size of @busy in bits.
- * @why:    what was wrong, once a check failed.
- * @where:  the address or key it was wrong about.
- */
-struct kho_in_scan {
-	unsigned long budget;
-	unsigned long *busy;
-	unsigned long nbits;
-	const char *why;
-	u64 where;
-};
-
-static int __init kho_in_reject(struct kho_in_scan *scan, const char *why,
-				u64 where)
-{
-	scan->why = why;
-	scan->where = where;
-	return -EINVAL;
-}
-
 /* Whether [@base, @base + @size) is RAM without holes; @size > 0. */
-static bool __init kho_in_is_ram(phys_addr_t base, phys_addr_t size)
+static bool __init kho_in_is_ram(phys_addr_t base, phys_addr_t size,
+				 void *data)
 {
 	phys_addr_t end = base + size;
 	struct memblock_region *r;
@@ -296,126 +279,98 @@ static bool __init kho_in_is_ram(phys_addr_t base, phys_addr_t size)
 	return false;
 }
 
-/* Charge a vetted range to the budget and mark where it lies as busy. */
-static int __init kho_in_account(struct kho_in_scan *scan, phys_addr_t phys,
-				 phys_addr_t size)
+/* What [@phys, @phys + @size) overlaps that preserved memory never may. */
+static const char * __init kho_in_forbidden(phys_addr_t phys, phys_addr_t size,
+					    void *data)
 {
-	unsigned long pages = size >> PAGE_SHIFT;
-	unsigned long first, last;
+	phys_addr_t text = __pa_symbol(_text);
+	phys_addr_t end = __pa_symbol(_end);
 
-	if (pages > scan->budget)
-		return kho_in_reject(scan, "more preserved pages than RAM at", phys);
-	scan->budget -= pages;
-
-	if (scan->busy) {
-		first = phys >> KHO_EXTEND_SHIFT;
-		last = (phys + size - 1) >> KHO_EXTEND_SHIFT;
-		bitmap_set(scan->busy, first, last - first + 1);
-	}
-	return 0;
-}
-
-/* Why @phys cannot be a tree page, or NULL if it can. */
-static const char * __init kho_in_page_problem(phys_addr_t phys)
-{
-	if (!PAGE_ALIGNED(phys))
-		return "misaligned tree page";
-	if (!kho_in_is_ram(phys, PAGE_SIZE))
-		return "tree page outside RAM";
-	if (kho_scratch_overlap(phys, PAGE_SIZE))
-		return "tree page in scratch";
+	if (kho_scratch_overlap(phys, size))
+		return "scratch";
+	if (phys < end && text < phys + size)
+		return "the kernel image";
 	return NULL;
 }
 
-/*
- * Called before the walk reads a tree page. Also the place for the checks
- * that are still to come: that no page is reached twice.
- */
-static int __init kho_in_check_node(phys_addr_t phys, unsigned int level,
-				    void *data)
+/* Working memory of the vetting walk: scratch, since nothing else is safe. */
+static void * __init kho_in_alloc(size_t size, void *data)
 {
-	struct kho_in_scan *scan = data;
-	const char *why = kho_in_page_problem(phys);
+	return memblock_alloc_raw(size, SMP_CACHE_BYTES);
+}
 
-	if (why)
-		return kho_in_reject(scan, why, phys);
+static void __init kho_in_free(void *mem, size_t size, void *data)
+{
+	memblock_free(mem, size);
+}
 
-	return kho_in_account(scan, phys, PAGE_SIZE);
+static const struct kho_in_env kho_in_env_early __initconst = {
+	.is_ram = kho_in_is_ram,
+	.forbidden = kho_in_forbidden,
+	.alloc = kho_in_alloc,
+	.free = kho_in_free,
+};
+
+/*
+ * Scratch may grow into every 1 << KHO_EXTEND_SHIFT bytes that hold neither
+ * a preserved block nor a tree page. Best effort: a kernel that cannot
+ * extend scratch still boots if the inherited scratch is big enough.
+ */
+static void __init kho_in_extend_scratch(const struct kho_in_result *res)
+{
+	unsigned long nbits = DIV_ROUND_UP_ULL(memblock_end_of_DRAM(),
+					       1ULL << KHO_EXTEND_SHIFT);
+	size_t size = BITS_TO_LONGS(nbits) * sizeof(long);
+	unsigned long *busy;
+	unsigned long i;
+
+	busy = memblock_alloc(size, SMP_CACHE_BYTES);
+	if (!busy) {
+		pr_warn("no memory to extend scratch with, early boot may run short\n");
+		return;
+	}
+
+	for (i = 0; i < res->nr_ranges; i++) {
+		phys_addr_t start = res->ranges[i].start;
+		phys_addr_t last = start + res->ranges[i].size - 1;
+
+		bitmap_set(busy, start >> KHO_EXTEND_SHIFT,
+			   (last >> KHO_EXTEND_SHIFT) - (start >> KHO_EXTEND_SHIFT) + 1);
+	}
+	for (i = 0; i < res->nr_pages; i++)
+		__set_bit(res->pages[i] >> KHO_EXTEND_SHIFT, busy);
+
+	if (kho_scratch_extend(busy, nbits))
+		pr_warn("could not extend scratch, early boot may run short\n");
+	memblock_free(busy, size);
 }
 
 /*
- * Called for every key. Also the place for the checks that are still to
- * come: that no two blocks overlap.
- */
-static int __init kho_in_check_key(unsigned long key, void *data)
-{
-	struct kho_in_scan *scan = data;
-	unsigned int order;
-	phys_addr_t phys;
-	phys_addr_t size;
-
-	/* Decoding rejects keys whose block end would not fit in 64 bits. */
-	if (kho_radix_decode_key(key, &phys, &order))
-		return kho_in_reject(scan, "invalid key", key);
-
-	size = (phys_addr_t)PAGE_SIZE << order;
-	if (!kho_in_is_ram(phys, size))
-		return kho_in_reject(scan, "preserved block outside RAM", phys);
-	if (kho_scratch_overlap(phys, size))
-		return kho_in_reject(scan, "preserved block in scratch", phys);
-
-	return kho_in_account(scan, phys, size);
-}
-
-/*
- * Vet the whole incoming tree before anything relies on it, and find the
- * memory it leaves free to extend scratch with. Reads every tree page once.
+ * Vet the whole incoming tree before anything relies on it (see
+ * kho_in_check.c), keep the list of preserved runs it yields, and widen
+ * scratch with the memory that holds nothing of the handover.
  */
 static int __init kho_in_scan(void)
 {
-	const struct kho_radix_walk_cb cb = {
-		.node = kho_in_check_node,
-		.leaf = kho_in_check_key,
-	};
-	struct kho_in_scan scan = {
-		.budget = memblock_phys_mem_size() >> PAGE_SHIFT,
-		.nbits = DIV_ROUND_UP_ULL(memblock_end_of_DRAM(),
-					  1ULL << KHO_EXTEND_SHIFT),
-	};
-	size_t busy_size = BITS_TO_LONGS(scan.nbits) * sizeof(long);
-	const char *why;
+	struct kho_in_env env = kho_in_env_early;
+	struct kho_in_result *res = &kho_boot.res;
+	u64 t0 = local_clock();
 	int err;
 
-	/* Without the bitmap, the tree is still vetted; scratch stays small. */
-	scan.busy = memblock_alloc(busy_size, SMP_CACHE_BYTES);
-
-	/*
-	 * Vet the root before it is even converted to a virtual address; the
-	 * walk then vets every page below it before reading it.
-	 */
-	why = kho_in_page_problem(kho_boot.tree_phys);
-	if (why) {
-		err = kho_in_reject(&scan, why, kho_boot.tree_phys);
-	} else {
-		kho_radix_tree_adopt(&kho_boot.tree,
-				     phys_to_virt(kho_boot.tree_phys));
-		err = __kho_radix_walk_tree(&kho_boot.tree, &cb, &scan);
-	}
+	env.ram_pages = memblock_phys_mem_size() >> PAGE_SHIFT;
+	err = kho_in_check_tree(kho_boot.tree_phys, &env, res);
 	if (err) {
-		pr_warn("ignoring the handover: %s %#llx\n",
-			scan.why ?: "unreadable tree at", scan.where);
-		goto free_busy;
+		pr_warn("ignoring the handover: %s%s%s at %#llx\n", res->why,
+			res->detail ? " " : "", res->detail ?: "", res->where);
+		return err;
 	}
 
-	if (!scan.busy)
-		pr_warn("no memory to extend scratch with, early boot may run short\n");
-	else if (kho_scratch_extend(scan.busy, scan.nbits))
-		pr_warn("could not extend scratch, early boot may run short\n");
-
-free_busy:
-	if (scan.busy)
-		memblock_free(scan.busy, busy_size);
-	return err;
+	kho_in_extend_scratch(res);
+	kho_in_free_pages(&env, res);
+	pr_info("vetted %lu tree pages and %lu preserved blocks (%lu pages in %lu runs) in %llu us\n",
+		res->stats.tables + res->stats.leaves, res->stats.keys,
+		res->preserved, res->nr_ranges, div_u64(local_clock() - t0, NSEC_PER_USEC));
+	return 0;
 }
 
 /* Forget a handover that failed its checks, as if this were a cold boot. */
@@ -424,7 +379,6 @@ static void __init kho_in_drop(void)
 	memblock_clear_kho_scratch_only();
 	memblock_phys_free(kho_boot.scratch_phys, kho_boot.scratch_len);
 	kho_scratch_adopt(NULL, 0);
-	kho_radix_tree_adopt(&kho_boot.tree, NULL);
 	kho_in_fdt_phys = 0;
 }
 
@@ -445,53 +399,21 @@ void __init kho_memory_init_early(void)
 	kho_scratch_adopt(phys_to_virt(kho_boot.scratch_phys),
 			  kho_boot.scratch_len / sizeof(struct kho_scratch));
 
+	/*
+	 * kho=off is parsed after kho_populate() ran. Nothing here would use
+	 * the handover then, so its memory is better returned to the system.
+	 */
+	if (!kho_is_enabled()) {
+		pr_info("KHO is off, ignoring the handover\n");
+		kho_in_drop();
+		return;
+	}
+
 	if (kho_in_scan())
 		kho_in_drop();
 }
 
 /* Step 3 ------------------------------------------------------------------ */
-
-/**
- * struct kho_reservation - The run of adjacent blocks being reserved.
- * @start:  start of the run.
- * @end:    end of the run; equal to @start while no run is open.
- * @blocks: blocks seen so far.
- * @runs:   runs reserved so far.
- * @bytes:  bytes reserved so far.
- */
-struct kho_reservation {
-	phys_addr_t start;
-	phys_addr_t end;
-	unsigned long blocks;
-	unsigned long runs;
-	u64 bytes;
-};
-
-/*
- * Keep the run: reserved, so that memblock never gives it out, and no-init,
- * so that memblock_free_all() leaves the struct pages (and the head tags in
- * them) alone.
- */
-static int __init kho_reservation_flush(struct kho_reservation *res)
-{
-	phys_addr_t size = res->end - res->start;
-	int err;
-
-	if (!size)
-		return 0;
-
-	err = memblock_reserve(res->start, size);
-	if (err)
-		return err;
-	err = memblock_reserved_mark_noinit(res->start, size);
-	if (err)
-		return err;
-
-	res->runs++;
-	res->bytes += size;
-	res->start = res->end;
-	return 0;
-}
 
 /* Every order a key can hold fits in a head tag. */
 static_assert(KHO_RADIX_MAX_ORDER <= KHO_HEAD_ORDER);
@@ -520,69 +442,125 @@ static void __init kho_prepare_block(phys_addr_t phys, unsigned int order)
 	set_page_private(pfn_to_page(pfn), kho_head_tag(order));
 }
 
-static int __init kho_reserve_block(unsigned long key, void *data)
+/* One memblock call pair per run: the slow path, O(runs x regions). */
+static int __init kho_reserve_each(const struct kho_in_range *ranges,
+				   unsigned long nr)
 {
-	struct kho_reservation *res = data;
-	unsigned int order;
-	phys_addr_t phys;
+	unsigned long i;
 	int err;
 
-	/* kho_in_scan() accepted every key; this cannot fail. */
-	if (kho_radix_decode_key(key, &phys, &order))
-		return -EINVAL;
-
-	kho_prepare_block(phys, order);
-	res->blocks++;
-
-	if (phys != res->end) {
-		err = kho_reservation_flush(res);
+	for (i = 0; i < nr; i++) {
+		err = memblock_reserve(ranges[i].start, ranges[i].size);
 		if (err)
 			return err;
-		res->start = phys;
-		res->end = phys;
+		err = memblock_reserved_mark_noinit(ranges[i].start,
+						    ranges[i].size);
+		if (err)
+			return err;
 	}
-	res->end += (phys_addr_t)PAGE_SIZE << order;
 	return 0;
+}
+
+/*
+ * Reserve every run, marked no-init, with one memblock_reserve_bulk() call:
+ * runs that touch become one region, and the insert costs O(regions + runs)
+ * however scattered the blocks are. Returns the number of regions through
+ * @regions.
+ */
+static int __init kho_reserve_runs(const struct kho_in_range *ranges,
+				   unsigned long nr, unsigned long *regions)
+{
+	size_t size = nr * sizeof(struct memblock_region);
+	struct memblock_region *rgn;
+	unsigned long i, n = 0;
+	int err;
+
+	*regions = nr;
+	rgn = nr ? memblock_alloc_raw(size, SMP_CACHE_BYTES) : NULL;
+	if (!rgn) {
+		if (nr)
+			pr_warn("no memory for a bulk reservation, reserving %lu runs one by one\n",
+				nr);
+		return kho_reserve_each(ranges, nr);
+	}
+
+	for (i = 0; i < nr; i++) {
+		if (n && rgn[n - 1].base + rgn[n - 1].size == ranges[i].start) {
+			rgn[n - 1].size += ranges[i].size;
+			continue;
+		}
+		rgn[n].base = ranges[i].start;
+		rgn[n].size = ranges[i].size;
+		n++;
+	}
+	*regions = n;
+
+	err = memblock_reserve_bulk(rgn, n, MEMBLOCK_RSRV_NOINIT);
+	memblock_free(rgn, size);
+	if (err == -EBUSY || err == -EINVAL) {
+		/* Something else reserved part of it already: merge one by one. */
+		pr_info("bulk reservation refused (%pe), reserving %lu runs one by one\n",
+			ERR_PTR(err), nr);
+		err = kho_reserve_each(ranges, nr);
+	}
+	return err;
 }
 
 /**
  * kho_reserve_preserved - Keep every preserved block away from the allocator.
- * @tree: the incoming tree, accepted by kho_in_scan().
+ * @res: the runs kho_in_scan() vetted, sorted by address.
  *
- * Walks the keys in ascending order: blocks of one order in address order,
- * the largest orders first. A block that starts where the previous one ended
- * extends the current run; any other block closes the run, which is then
- * reserved in memblock and marked no-init with one call each. Every block's
- * head page is tagged with its order for kho_restore_folio() and
- * kho_restore_pages(); with deferred struct page init, each page of the
- * block is initialised first.
+ * Reserves all runs in memblock, marked no-init so that memblock_free_all()
+ * leaves their struct pages (and the head tags in them) alone, then tags
+ * the head page of every block with its order for kho_restore_folio() and
+ * kho_restore_pages(); with deferred struct page init, each page of a block
+ * is initialised first. Nothing is tagged unless all of it is reserved.
  *
- * Cost: one read of every tree page and of every set bit, one struct page
- * write per block (per page with deferred init), and two memblock calls per
- * run. A memblock call costs O(regions in memblock.reserved), and scattered
- * blocks form one run each, so N scattered blocks still cost O(N^2) in
- * memblock; runs of adjacent blocks cost one call pair per run.
+ * Cost: O(R + M) for the reservation, R runs and M regions memblock had
+ * before; then one struct page write per block (per page with deferred
+ * init). The tree is not read again: kho_in_scan() read it once.
  *
  * Context: Early boot, after memmap_init() and before memblock_free_all().
- * Return: 0 on success, or the error of the memblock call that failed;
- * runs reserved before the failure stay reserved.
+ * Return: 0 on success, or the error of the memblock call that failed.
  */
-static int __init kho_reserve_preserved(struct kho_radix_tree *tree)
+static int __init kho_reserve_preserved(const struct kho_in_result *res)
 {
-	const struct kho_radix_walk_cb cb = { .leaf = kho_reserve_block };
-	struct kho_reservation res = {};
+	unsigned long i, regions;
+	u64 t0 = local_clock();
+	phys_addr_t phys, end;
 	int err;
 
-	err = __kho_radix_walk_tree(tree, &cb, &res);
-	if (err)
-		return err;
-	err = kho_reservation_flush(&res);
+	err = kho_reserve_runs(res->ranges, res->nr_ranges, &regions);
 	if (err)
 		return err;
 
-	pr_info("reserved %lu preserved blocks, %llu KiB in %lu ranges\n",
-		res.blocks, res.bytes >> 10, res.runs);
+	for (i = 0; i < res->nr_ranges; i++) {
+		const struct kho_in_range *r = &res->ranges[i];
+
+		end = r->start + r->size;
+		for (phys = r->start; phys < end; phys += PAGE_SIZE << r->order)
+			kho_prepare_block(phys, r->order);
+	}
+
+	pr_info("reserved %lu preserved blocks, %lu KiB in %lu ranges in %llu us\n",
+		res->stats.keys, res->preserved << (PAGE_SHIFT - 10), regions,
+		div_u64(local_clock() - t0, NSEC_PER_USEC));
 	return 0;
+}
+
+/* What debugfs shows of the handover after boot. */
+static struct kho_in_summary kho_in_sum __ro_after_init;
+
+/**
+ * kho_in_summary - What the previous kernel handed over.
+ *
+ * Context: Any context, after early boot.
+ * Return: the summary, or NULL on a cold boot or if the handover was
+ * dropped.
+ */
+const struct kho_in_summary *kho_in_summary(void)
+{
+	return kho_in_sum.ranges ? &kho_in_sum : NULL;
 }
 
 /**
@@ -618,11 +596,17 @@ void __init kho_memory_init(void)
 		return;
 	}
 
-	err = kho_reserve_preserved(&kho_boot.tree);
-	kho_radix_tree_adopt(&kho_boot.tree, NULL);
+	err = kho_reserve_preserved(&kho_boot.res);
 	if (err) {
 		pr_err("cannot reserve preserved memory (%pe), the handover is lost\n",
 		       ERR_PTR(err));
+		kho_in_free_result(&kho_in_env_early, &kho_boot.res);
 		kho_in_fdt_phys = 0;
+		return;
 	}
+
+	/* The runs stay, in memory memblock gave out, for debugfs. */
+	kho_in_sum.ranges = kho_boot.res.ranges;
+	kho_in_sum.nr_ranges = kho_boot.res.nr_ranges;
+	kho_in_sum.tree = kho_boot.res.stats;
 }

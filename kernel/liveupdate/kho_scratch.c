@@ -64,7 +64,7 @@ enum kho_scratch_kind {
  *   kho_scratch=N%       every area is N percent of the memory the kernel
  *                        reserved in its range while booting (HugeTLB
  *                        excluded, it never comes from scratch); the
- *                        default is 200%.
+ *                        default is 200%; 0% is refused.
  *   kho_scratch=L,G,P    the low-memory area is L bytes, the global one G
  *                        and each per-node one P; K, M and G suffixes work.
  *
@@ -83,6 +83,12 @@ static int __init kho_parse_scratch_percent(char *arg, size_t len)
 	err = kstrtouint(arg, 10, &percent);
 	if (err)
 		return err;
+	/* No scratch at all would leave a successor nowhere to boot. */
+	if (!percent) {
+		pr_warn("kho_scratch=0%% ignored, keeping %u%%\n",
+			kho_scratch_percent);
+		return -EINVAL;
+	}
 
 	kho_scratch_percent = percent;
 	pr_info("scratch areas sized at %u%% of kernel memory\n", percent);

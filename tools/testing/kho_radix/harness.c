@@ -29,6 +29,7 @@ static const struct kho_test_suite *const suites[] = {
 	&alloc_fail_suite,
 	&reclaim_suite,
 	&random_suite,
+	&in_check_suite,
 };
 
 void kho_test_fail(const char *file, int line, const char *fmt, ...)

@@ -33,7 +33,7 @@ struct kho_test_suite {
 	}
 
 extern const struct kho_test_suite codec_suite, tree_suite, walk_suite,
-	alloc_fail_suite, reclaim_suite, random_suite;
+	alloc_fail_suite, reclaim_suite, random_suite, in_check_suite;
 
 void __attribute__((format(printf, 3, 4)))
 kho_test_fail(const char *file, int line, const char *fmt, ...);

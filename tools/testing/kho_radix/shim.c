@@ -11,9 +11,12 @@
 
 #include <asm/page.h>
 #include <linux/gfp.h>
+#include <linux/io.h>
 #include <linux/mutex.h>
 
 #include "kho_shim.h"
+
+u64 kho_shim_phys_delta;
 
 static unsigned long nr_calls, nr_allocated, nr_freed, fail_at;
 static void (*alloc_hook)(unsigned long nth, void *arg);

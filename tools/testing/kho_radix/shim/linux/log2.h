@@ -6,5 +6,7 @@
 
 /* GCC folds the builtin, so this stays an integer constant expression. */
 #define const_ilog2(n)	(63 - __builtin_clzll(n))
+/* Like the kernel's, undefined for 0. */
+#define ilog2(n)	const_ilog2(n)
 
 #endif

@@ -32,6 +32,7 @@
 #include <linux/kho/abi/kexec_handover.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/ktime.h>
 #include <linux/random.h>
 #include <linux/vmalloc.h>
 
@@ -94,6 +95,21 @@ MODULE_PARM_DESC(big_order, "also preserve an aligned range of 2^big_order pages
 static bool stock;
 module_param(stock, bool, 0444);
 MODULE_PARM_DESC(stock, "running on stock 7.3, which WARNs on a restore of a wrong address");
+
+static unsigned int cycles;
+module_param(cycles, uint, 0444);
+MODULE_PARM_DESC(cycles, "bench: first preserve and unpreserve this many sets of fresh scattered pages");
+
+static char *corrupt;
+module_param(corrupt, charp, 0444);
+MODULE_PARM_DESC(corrupt, "stage 1: damage the handover this way (see kho_corrupt_test()); later stages: expect it dropped");
+
+/* Only kernels with CONFIG_KHO_CORRUPT_TEST have it; stays NULL elsewhere. */
+extern int kho_corrupt_test(const char *what) __weak;
+
+static bool log_items;
+module_param(log_items, bool, 0444);
+MODULE_PARM_DESC(log_items, "log every folio, range and the blob handed over (for kho-report checks)");
 
 static unsigned int stage;
 module_param(stage, uint, 0444);
@@ -502,6 +518,66 @@ static int scn_preserve_vmalloc(unsigned long nr, struct scn_totals *t)
  * each, so that no two preserved pages are adjacent.  The second page of each
  * pair stays allocated in this kernel and is free memory in the next one.
  */
+/*
+ * For make bench: unpreserve and preserve again every one of @nr preserved
+ * pages, timing each pass with the kernel's clock; only the KHO calls are
+ * in the timed loops.
+ */
+static int scn_time_ops(const u64 *pfns, unsigned long nr)
+{
+	u64 t0, t1, t2;
+	unsigned long i;
+	int err = 0;
+
+	t0 = ktime_get_ns();
+	for (i = 0; i < nr; i++)
+		kho_unpreserve_pages(pfn_to_page(pfns[i]), 1);
+	t1 = ktime_get_ns();
+	for (i = 0; i < nr && !err; i++)
+		err = kho_preserve_pages(pfn_to_page(pfns[i]), 1);
+	t2 = ktime_get_ns();
+	pr_info("bench: %lu pages: unpreserve %llu ns, preserve %llu ns\n",
+		nr, t1 - t0, t2 - t1);
+	return err;
+}
+
+/*
+ * For make bench: preserve and then unpreserve @cycles sets of @nr fresh
+ * scattered pages each, to show whether the tree keeps what they needed.
+ * The pages stay allocated, so that every set lies elsewhere.
+ */
+static int scn_cycles(unsigned long nr)
+{
+	unsigned int c;
+	unsigned long i;
+	struct page **pages;
+	int err = 0;
+
+	pages = vmalloc_array(nr, sizeof(*pages));
+	if (!pages)
+		return -ENOMEM;
+	for (c = 0; c < cycles && !err; c++) {
+		for (i = 0; i < nr; i++) {
+			pages[i] = alloc_pages(GFP_KERNEL, 1);
+			if (!pages[i]) {
+				err = -ENOMEM;
+				break;
+			}
+			split_page(pages[i], 1);
+		}
+		nr = i;
+		for (i = 0; i < nr && !err; i++)
+			err = kho_preserve_pages(pages[i], 1);
+		for (i = 0; i < nr; i++)
+			kho_unpreserve_pages(pages[i], 1);
+		cond_resched();
+	}
+	vfree(pages);
+	pr_info("bench: %u cycles of %lu pages preserved and unpreserved: %d\n",
+		cycles, nr, err);
+	return err;
+}
+
 static int scn_preserve_scattered(unsigned long nr, struct scn_totals *t)
 {
 	struct scn_item *it = scn_new_item(SCN_SCATTERED);
@@ -529,6 +605,9 @@ static int scn_preserve_scattered(unsigned long nr, struct scn_totals *t)
 			return err;
 		cond_resched();
 	}
+	err = scn_time_ops(pfns, nr);
+	if (err)
+		return err;
 	err = kho_preserve_vmalloc(pfns, &it->vm);
 	if (err)
 		return err;
@@ -559,11 +638,36 @@ static int scn_preserve(struct scn_totals *t)
 		err = scn_preserve_range(4, 5, 1, t);
 	if (!err)
 		err = scn_preserve_vmalloc(77, t);
+	if (!err && cycles)
+		err = scn_cycles(scattered ?: 4096);
 	if (!err && scattered)
 		err = scn_preserve_scattered(scattered, t);
 	if (!err && big_order)
 		err = scn_preserve_big(big_order, t);
 	return err;
+}
+
+/*
+ * One line per item handed over, for scripts/report-check.py to find in
+ * kho-report's view of the handover. Vmalloc areas and scattered pages are
+ * left out: their pages are anywhere, and the totals cover them.
+ */
+static void scn_log_items(void)
+{
+	const struct scn_item *it;
+	unsigned int i;
+
+	for (i = 0; i < scn_out->nr_items; i++) {
+		it = &scn_out->items[i];
+		if (it->kind == SCN_FOLIO || it->kind == SCN_GONE)
+			pr_info("item stage=%u %s phys=%#llx order=%u\n", stage,
+				it->kind == SCN_FOLIO ? "folio" : "gone", it->phys, it->order);
+		else if (it->kind == SCN_PAGES)
+			pr_info("item stage=%u pages phys=%#llx pages=%llu\n", stage,
+				it->phys, it->nr_pages);
+	}
+	pr_info("item stage=%u blob phys=%#llx order=%u\n", stage,
+		(u64)virt_to_phys(scn_out), SCN_BLOB_ORDER);
 }
 
 static int __init kho_scenario_init(void)
@@ -584,6 +688,18 @@ static int __init kho_scenario_init(void)
 		}
 		scn_out->magic = SCN_MAGIC;
 		scn_out->stage = stage;
+	}
+
+	if (corrupt && stage > 1) {
+		/* The damaged handover must be gone: a cold boot's view. */
+		if (is_kho_boot()) {
+			pr_err("stage %u: a handover damaged by %s was accepted\n",
+			       stage, corrupt);
+			return -EINVAL;
+		}
+		pr_info("stage %u: the handover damaged by %s was dropped\n",
+			stage, corrupt);
+		return 0;
 	}
 
 	if (stage > 1 && !is_kho_boot()) {
@@ -611,7 +727,14 @@ static int __init kho_scenario_init(void)
 	}
 	pr_info("stage %u: preserved %lu new items, %llu bytes; %u items handed over\n",
 		stage, out.items, out.bytes, scn_out->nr_items);
-	return 0;
+	if (log_items)
+		scn_log_items();
+	if (corrupt) {
+		if (!kho_corrupt_test)
+			return -EOPNOTSUPP;
+		err = kho_corrupt_test(corrupt);
+	}
+	return err;
 }
 module_init(kho_scenario_init);
 

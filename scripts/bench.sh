@@ -1,0 +1,203 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# make bench: our KHO against stock 7.3, same config, same workloads, one run.
+#
+#   bench.sh [quick]
+#
+# Builds stock 7.3 and ours with the same config (configs/test.config only:
+# no KUnit, no test hooks), then boots each workload as a two-kernel chain
+# (stock -> stock, ours -> ours) in QEMU and reads the *next* kernel's own
+# printk clock:
+#   early  from the line before "Zone ranges:" to it: kho_memory_init_early()
+#          (where ours vets the tree) and the little else between them;
+#   late   from "mem auto-init:" to "SLUB:": kho_memory_init() (where both
+#          reserve the preserved memory) and memblock_free_all().
+# "KHO time" is early + late minus the same two windows of a boot of the
+# same kernel with nothing preserved (the N=0 row), so that what remains is
+# what the handover costs.  Stock runs are capped by a timeout and shown as
+# ">T".  Tree sizes are counted by our kernel when it vets the incoming tree
+# (stock -> ours and ours -> ours), after one preserve and after 10
+# preserve-all/unpreserve-all cycles of 16,384 fresh pages.  Preserve and
+# unpreserve rates come from the first kernel (kho_scenario's timed loops).
+# The userspace walk against a plain read comes from tools/testing/kho_radix.
+# The table is printed and saved in $KHO_BUILD/bench/.
+set -uo pipefail
+KHO_TAG=bench
+. "$(dirname "$0")/lib.sh"
+
+quick=${1:-}
+out=$KHO_BUILD/bench
+mkdir -p "$out"
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+table=$out/bench-$stamp.txt
+
+# Same config for both: the bench variant is test.config alone.
+set -e
+ws=$(kho_src ours)
+"$KHO_REPO/scripts/build-kernel.sh" "$ws" "$KHO_BUILD/ours-bench" test stock
+# Stock's test kernel already has exactly this config: share its build.
+"$KHO_REPO/scripts/build-kernel.sh" "$(kho_src stock)" "$KHO_BUILD/stock-test" test stock
+[ -e "$KHO_BUILD/stock-bench" ] || ln -s stock-test "$KHO_BUILD/stock-bench"
+kho_module ours bench >/dev/null
+kho_module stock bench >/dev/null
+set +e
+
+stock_cap=${STOCK_CAP:-150}
+if [ "$quick" = quick ]; then
+	sizes=(0 1024 16384)
+	big=(65536)
+else
+	sizes=(0 1024 16384 65536 131072 262144)
+	big=(1048576)
+fi
+
+# secs LOG PATTERN: guest timestamp of the last line matching PATTERN.
+ts() { grep -aE -- "$2" "$1" | tail -n1 | sed -nE 's/^\[ *([0-9]+\.[0-9]+)\].*/\1/p'; }
+# Timestamp of the line just before the last "Zone ranges:".
+ts_before_zones() {
+	awk '/Zone ranges:/ { t = prev } { prev = $0 } END { print t }' "$1" |
+		sed -nE 's/^\[ *([0-9]+\.[0-9]+)\].*/\1/p'
+}
+
+# window LOG: early + late windows of the last boot in LOG, in ms, or "".
+window() {
+	local a b c d
+	a=$(ts_before_zones "$1"); b=$(ts "$1" 'Zone ranges:')
+	c=$(ts "$1" 'mem auto-init:'); d=$(ts "$1" 'SLUB: HWalign')
+	[ -n "$a" ] && [ -n "$b" ] && [ -n "$c" ] && [ -n "$d" ] || return 0
+	# Only valid if the last SLUB line belongs to the last boot.
+	awk -v a="$a" -v b="$b" -v c="$c" -v d="$d" \
+		'BEGIN { if (d >= c && b >= a) printf "%.1f", ((b - a) + (d - c)) * 1000 }'
+}
+
+# run NAME PLAN MODARGS MEM TIMEOUT: boot a chain, echo its log path.
+run() {
+	"$KHO_REPO/scripts/scenario.sh" "bench-$1" "$2" "$3" bench "$5" "$4" >&2 || true
+	echo "$KHO_BUILD/logs/bench-$1.log"
+}
+
+mem_for() {	# guest RAM for N scattered pages: each takes an order-1 pair
+	local n=$1
+	if [ "$n" -ge 1048576 ]; then echo 12G
+	elif [ "$n" -ge 262144 ]; then echo 6G
+	else echo 4G; fi
+}
+
+# Under TCG the early TSC calibration usually fails and printk time stands
+# still until late in boot; tell the kernels the TSC rate (that of the host,
+# which QEMU's TCG TSC follows), measured once by a guest's own calibration.
+if [ -z "${KHO_TSC_KHZ:-}" ]; then
+	log=$(run calibrate ours,ours "max_order=0,unpreserve=0,keep=0" 2G 300)
+	KHO_TSC_KHZ=$(sed -nE 's/.*tsc: Detected ([0-9]+)\.([0-9]{3}) MHz.*/\1\2/p' "$log" | tail -n1)
+fi
+[ -n "$KHO_TSC_KHZ" ] || die "could not learn the guest TSC rate"
+export KHO_EXTRA_CMDLINE="tsc_early_khz=$KHO_TSC_KHZ"
+say "guest TSC: $KHO_TSC_KHZ kHz"
+
+declare -A win
+row() { printf '%-34s %14s %14s %10s\n' "$@" | tee -a "$table"; }
+ratio() {
+	awk -v s="$1" -v o="$2" 'BEGIN {
+		if (o == "" || o + 0 <= 0) { print "-"; exit }
+		if (s ~ /^>/) { printf ">%.0fx", substr(s, 2) / o; exit }
+		if (s == "") { print "-"; exit }
+		printf "%.1fx", s / o }'
+}
+
+{
+	echo "# make bench, $(date -u '+%Y-%m-%d %H:%M UTC')"
+	echo "# host: $(nproc) CPUs, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
+	echo "# guest: QEMU $(qemu-system-x86_64 --version | head -n1 | awk '{ print $4 }') -accel ${KVM:+kvm}${KVM:-tcg} -cpu max, 2 vCPUs; kernels: stock 7.3 and ours, same config"
+	echo "# times: the next kernel's own clock; KHO time = early + late windows minus the N=0 boot's"
+	echo
+} | tee "$table"
+
+row "workload" "stock" "ours" "stock/ours"
+row "--------" "-----" "----" "----------"
+
+for n in "${sizes[@]}" "${big[@]}"; do
+	mem=$(mem_for "$n")
+	args="max_order=0,unpreserve=0,keep=0,scattered=$n"
+	[ "$n" = 0 ] && args="max_order=0,unpreserve=0,keep=0"
+	s=""
+	if [[ " ${sizes[*]} " == *" $n "* ]]; then
+		log=$(run "stock-$n" stock,stock "$args,stock=1" "$mem" $((stock_cap + 240)))
+		s=$(window "$log")
+		if [ -z "$s" ]; then
+			s=">$((stock_cap))000"
+		fi
+	fi
+	log=$(run "ours-$n" ours,ours "$args" "$mem" 900)
+	o=$(window "$log")
+	win[stock-$n]=$s
+	win[ours-$n]=$o
+	if [ "$n" = 0 ]; then
+		row "boot windows, nothing preserved" "${s:-?} ms" "${o:-?} ms" ""
+		continue
+	fi
+	sk=$(awk -v s="$s" -v b="${win[stock-0]}" 'BEGIN { if (s ~ /^>/ || s == "") print s; else printf "%.1f", s - b }')
+	ok=$(awk -v s="$o" -v b="${win[ours-0]}" 'BEGIN { if (s == "") print ""; else printf "%.1f", s - b }')
+	[ -z "$s" ] && sk="n/a"
+	row "KHO time, $n scattered pages" "${sk} ms" "${ok:-?} ms" "$(ratio "$sk" "$ok")"
+	if [ -n "$o" ]; then
+		awk -v t="$ok" -v n="$n" 'BEGIN { printf "%-34s %14s %14.1f\n", "  ours, ns per preserved page", "", t * 1e6 / n }' | tee -a "$table"
+	fi
+	r=$(grep -a 'bench: .* pages: unpreserve' "$log" | head -n1)
+	if [ -n "$r" ] && [ "$n" -ge 16384 ]; then
+		sr=$(grep -a 'bench: .* pages: unpreserve' "$KHO_BUILD/logs/bench-stock-$n.log" 2>/dev/null | head -n1)
+		ops() { sed -nE "s/.*bench: ([0-9]+) pages: unpreserve ([0-9]+) ns, preserve ([0-9]+) ns.*/\\1 \\2 \\3/p" <<< "$1"; }
+		read -r on ou op <<< "$(ops "$r")"
+		read -r sn su sp <<< "$(ops "$sr")"
+		pr_o=$(awk -v n="$on" -v t="$op" 'BEGIN { printf "%.0f", n / (t / 1e9) }')
+		pr_s=$(awk -v n="$sn" -v t="$sp" 'BEGIN { if (t > 0) printf "%.0f", n / (t / 1e9) }')
+		up_o=$(awk -v n="$on" -v t="$ou" 'BEGIN { printf "%.0f", n / (t / 1e9) }')
+		up_s=$(awk -v n="$sn" -v t="$su" 'BEGIN { if (t > 0) printf "%.0f", n / (t / 1e9) }')
+		row "  preserve ops/s ($n)" "${pr_s:-?}" "$pr_o" "$(awk -v s="$pr_s" -v o="$pr_o" 'BEGIN { if (s > 0) printf "ours %.2fx", o / s }')"
+		row "  unpreserve ops/s ($n)" "${up_s:-?}" "$up_o" "$(awk -v s="$up_s" -v o="$up_o" 'BEGIN { if (s > 0) printf "ours %.2fx", o / s }')"
+	fi
+done
+
+# Contiguous memory: one 256 MiB aligned range through kho_preserve_pages().
+run stock-contig stock,stock "max_order=0,unpreserve=0,keep=0,big_order=16,stock=1" 4G 600 >/dev/null
+run ours-contig ours,ours "max_order=0,unpreserve=0,keep=0,big_order=16" 4G 600 >/dev/null
+s=$(window "$KHO_BUILD/logs/bench-stock-contig.log"); o=$(window "$KHO_BUILD/logs/bench-ours-contig.log")
+sk=$(awk -v s="$s" -v b="${win[stock-0]}" 'BEGIN { if (s != "") printf "%.1f", s - b }')
+ok=$(awk -v s="$o" -v b="${win[ours-0]}" 'BEGIN { if (s != "") printf "%.1f", s - b }')
+row "KHO time, 256 MiB contiguous" "${sk:-?} ms" "${ok:-?} ms" "$(ratio "$sk" "$ok")"
+
+# High-order folios: one folio of every order 0..10.
+run stock-orders stock,stock "max_order=10,unpreserve=0,keep=0,stock=1" 4G 600 >/dev/null
+run ours-orders ours,ours "max_order=10,unpreserve=0,keep=0" 4G 600 >/dev/null
+s=$(window "$KHO_BUILD/logs/bench-stock-orders.log"); o=$(window "$KHO_BUILD/logs/bench-ours-orders.log")
+sk=$(awk -v s="$s" -v b="${win[stock-0]}" 'BEGIN { if (s != "") printf "%.1f", s - b }')
+ok=$(awk -v s="$o" -v b="${win[ours-0]}" 'BEGIN { if (s != "") printf "%.1f", s - b }')
+row "KHO time, folios of orders 0..10" "${sk:-?} ms" "${ok:-?} ms" "$(ratio "$sk" "$ok")"
+
+# Tree size, counted by our kernel as it vets the incoming tree.
+vetted() { sed -nE 's/.*KHO: vetted ([0-9]+) tree pages and ([0-9]+) preserved blocks.*/\1 \2/p' "$1" | tail -n1; }
+for c in 0 10; do
+	for k in stock ours; do
+		st=""; [ "$k" = stock ] && st=",stock=1"
+		run "$k-tree-$c" "$k,ours" "max_order=0,unpreserve=0,keep=0,scattered=16384,cycles=$c$st" 4G 600 >/dev/null
+	done
+	read -r sp sb <<< "$(vetted "$KHO_BUILD/logs/bench-stock-tree-$c.log")"
+	read -r op ob <<< "$(vetted "$KHO_BUILD/logs/bench-ours-tree-$c.log")"
+	label="tree pages, 16384 pages"
+	[ "$c" = 0 ] && label="$label, one preserve" || label="$label, after $c cycles"
+	row "$label" "${sp:-?}" "${op:-?}" "$(awk -v s="$sp" -v o="$op" 'BEGIN { if (o > 0) printf "%.2fx", s / o }')"
+	if [ "$c" = 0 ] && [ -n "$op" ] && [ -n "$ob" ]; then
+		awk -v sp="$sp" -v sb="$sb" -v op="$op" -v ob="$ob" 'BEGIN {
+			printf "%-34s %14.5f %14.5f\n", "  tree pages per preserved page", sp / sb, op / ob }' | tee -a "$table"
+	fi
+done
+
+# Userspace: the tree walk against a plain read of the same bytes.
+make -s -C "$KHO_REPO/tools/testing/kho_radix" bench > "$out/userspace-$stamp.txt" 2>&1 || true
+{
+	echo
+	echo "# userspace (tools/testing/kho_radix bench), same machine:"
+	grep -E 'walk|read|tree|keys' "$out/userspace-$stamp.txt" | sed 's/^/#   /'
+} | tee -a "$table"
+
+ln -sf "$(basename "$table")" "$out/latest.txt"
+say "table saved in $table"

@@ -75,3 +75,4 @@ fuzz: deps
 clean:
 	rm -rf $(KHO_BUILD)
 	$(MAKE) -C tools/testing/kho_radix clean 2>/dev/null || true
+	$(MAKE) -C tools/kho clean 2>/dev/null || true

@@ -67,6 +67,8 @@ if want unit; then
 		# runs it for longer).
 		run_ktap radix-fuzz make -s -C "$KHO_REPO/tools/testing/kho_radix" fuzz-smoke
 	fi
+	# The operator's report tool: decoder tests on saved and malformed FDTs.
+	run_ktap kho-report make -s -C "$KHO_REPO/tools/kho" check
 	# memblock_reserve_bulk() (patches/0002) in the base's memblock
 	# simulator, with the base's own memblock tests.
 	run_ktap memblock "$KHO_REPO/scripts/memblock-tests.sh"
@@ -98,10 +100,18 @@ run_scenarios() {	# run_scenarios VARIANT PREFIX TIMEOUT
 	"$s" "${p}ours-ours" ours,ours "" "$v" "$t" || true
 	"$s" "${p}chain" ours,ours,ours,ours "" "$v" "$t" || true
 	"$s" "${p}big-and-scattered" ours,ours "big_order=15,scattered=4096" "$v" "$t" || true
+	# KHO and a LUO memfd in the same handovers.
+	"$KHO_REPO/scripts/luo-scenario.sh" "${p}kho-and-luo" ours,ours,ours "" "$v" "$t" || true
+	# kho-report before and after the kexec, checked against what was
+	# preserved (report-scenario.sh, report-check.py).
+	"$KHO_REPO/scripts/report-scenario.sh" "${p}report" ours,ours "" "$v" "$t" || true
+	KHO_REPORT_WARNINGS=fragmented "$KHO_REPO/scripts/report-scenario.sh" \
+		"${p}report-scattered" ours,ours scattered=4096 "$v" "$t" || true
 	if [ "$v" = test ]; then
 		"$s" stock-to-ours stock,ours "" test "$t" || true
 		"$s" ours-to-stock ours,stock "" test "$t" || true
 		"$s" mixed-chain ours,stock,ours,stock "" test "$t" || true
+		"$KHO_REPO/scripts/luo-scenario.sh" kho-and-luo-mixed stock,ours,stock "" test "$t" || true
 	fi
 }
 

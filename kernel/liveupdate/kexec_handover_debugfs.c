@@ -6,11 +6,21 @@
  *   kho/out/sub_fdts/<name>  each blob added with kho_add_subtree()
  *   kho/out/scratch_phys     start of each scratch area, one per line
  *   kho/out/scratch_len      size of each scratch area, one per line
+ *   kho/out/tree_stats       size of the outgoing tree
+ *   kho/out/ranges           preserved memory as runs of same-order blocks
+ *   kho/out/totals           preserved memory per order, tree size, overhead
  *   kho/in/fdt               the FDT the previous kernel handed over
  *   kho/in/sub_fdts/<name>   each blob it named
+ *   kho/in/ranges            what it handed over, as kho/out/ranges
+ *   kho/in/totals            the same totals for it
  *
  * The views are for people and tests only; KHO works the same without them,
  * so a failure here is reported and otherwise ignored.
+ *
+ * ranges and totals are text meant for tools as much as for people: a
+ * header line starting with '#' names the fields, then one record per line
+ * with a fixed number of space-separated fields. Their format is described
+ * in Documentation/admin-guide/mm/kho.rst.
  */
 
 #define pr_fmt(fmt) "KHO: " fmt
@@ -18,12 +28,16 @@
 #include <linux/debugfs.h>
 #include <linux/err.h>
 #include <linux/io.h>
+#include <linux/kho/abi/kexec_handover.h>
 #include <linux/kho_radix_tree.h>
 #include <linux/libfdt.h>
+#include <linux/math64.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/seq_file.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 
 #include "kexec_handover_internal.h"
 
@@ -183,6 +197,338 @@ static int tree_stats_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(tree_stats);
 
+/*
+ * ranges and totals print a &struct kho_in_summary for both directions. The
+ * incoming one is kept by the incoming side and never changes after boot.
+ * The outgoing one is a snapshot of the tree: the tree lock is held for a
+ * single walk whose callbacks only count and fill a preallocated array, and
+ * all formatting and copying to userspace happen after it is dropped, so a
+ * reader never holds up preservation for more than one walk.
+ */
+
+/* Ranges the first snapshot attempt makes room for: one page of them. */
+#define KHO_DBG_FIRST_RANGES	(PAGE_SIZE / sizeof(struct kho_in_range))
+
+/* Walks tried before giving up on a tree that grows faster than it is read. */
+#define KHO_DBG_SNAPSHOT_TRIES	4
+
+/**
+ * struct kho_dbg_snapshot - A summary being taken of the outgoing tree.
+ * @sum:    the summary; @sum.ranges points at @ranges.
+ * @ranges: room for @cap ranges.
+ * @cap:    size of @ranges.
+ * @found:  ranges the walk found, also those that did not fit.
+ * @end:    end of the last range found.
+ * @order:  order of the last range found.
+ */
+struct kho_dbg_snapshot {
+	struct kho_in_summary sum;
+	struct kho_in_range *ranges;
+	unsigned long cap;
+	unsigned long found;
+	phys_addr_t end;
+	unsigned int order;
+};
+
+static int kho_dbg_count_page(phys_addr_t phys, unsigned int level, void *data)
+{
+	struct kho_dbg_snapshot *snap = data;
+
+	if (level)
+		snap->sum.tree.tables++;
+	else
+		snap->sum.tree.leaves++;
+	return 0;
+}
+
+/*
+ * Keys come in tree order: the largest order first, each order by address.
+ * A block that continues the previous one of its order extends its range.
+ */
+static int kho_dbg_add_key(unsigned long key, void *data)
+{
+	struct kho_dbg_snapshot *snap = data;
+	phys_addr_t phys, size;
+	unsigned int order;
+
+	/* This kernel built every key of its own tree. */
+	if (kho_radix_decode_key(key, &phys, &order))
+		return -EINVAL;
+
+	snap->sum.tree.keys++;
+	size = (phys_addr_t)PAGE_SIZE << order;
+	if (snap->found && phys == snap->end && order == snap->order) {
+		if (snap->found <= snap->cap)
+			snap->ranges[snap->found - 1].size += size;
+	} else {
+		if (snap->found < snap->cap) {
+			snap->ranges[snap->found].start = phys;
+			snap->ranges[snap->found].size = size;
+			snap->ranges[snap->found].order = order;
+		}
+		snap->found++;
+		snap->order = order;
+	}
+	snap->end = phys + size;
+	return 0;
+}
+
+static int kho_dbg_cmp_start(const void *a, const void *b)
+{
+	const struct kho_in_range *ra = a, *rb = b;
+
+	if (ra->start == rb->start)
+		return 0;
+	return ra->start < rb->start ? -1 : 1;
+}
+
+/*
+ * Take a summary of @tree into @snap, sorted by start like the incoming one.
+ * @snap->ranges must be freed with kvfree() after a success.
+ */
+static int kho_dbg_snapshot(struct kho_radix_tree *tree,
+			    struct kho_dbg_snapshot *snap)
+{
+	const struct kho_radix_walk_cb cb = {
+		.node = kho_dbg_count_page,
+		.leaf = kho_dbg_add_key,
+	};
+	unsigned long cap = KHO_DBG_FIRST_RANGES;
+	struct kho_in_range *ranges;
+	unsigned int tries;
+	int err;
+
+	for (tries = 0; tries < KHO_DBG_SNAPSHOT_TRIES; tries++) {
+		/* Allocated outside the tree lock, which the walk takes. */
+		ranges = kvmalloc_array(cap, sizeof(*ranges), GFP_KERNEL);
+		if (!ranges)
+			return -ENOMEM;
+
+		memset(snap, 0, sizeof(*snap));
+		snap->ranges = ranges;
+		snap->cap = cap;
+		err = kho_radix_walk_tree(tree, &cb, snap);
+		if (!err && snap->found <= cap) {
+			sort(ranges, snap->found, sizeof(*ranges),
+			     kho_dbg_cmp_start, NULL);
+			snap->sum.ranges = ranges;
+			snap->sum.nr_ranges = snap->found;
+			return 0;
+		}
+
+		kvfree(ranges);
+		if (err)
+			return err;
+		/* The tree may still grow before the next walk: leave room. */
+		cap = snap->found + snap->found / 8 + KHO_DBG_FIRST_RANGES;
+	}
+	return -EAGAIN;
+}
+
+/**
+ * struct kho_dbg_summary - The summary one open file prints.
+ * @sum:   the summary.
+ * @owned: the outgoing snapshot's ranges, freed with the file; NULL for the
+ *         incoming summary, which is not ours to free.
+ */
+struct kho_dbg_summary {
+	struct kho_in_summary sum;
+	struct kho_in_range *owned;
+};
+
+/*
+ * The summary behind a ranges or totals file: of @tree (out/), or of the
+ * handover this kernel received when @tree is NULL (in/).
+ */
+static int kho_dbg_summary_get(struct kho_radix_tree *tree,
+			       struct kho_dbg_summary *view)
+{
+	const struct kho_in_summary *in;
+	struct kho_dbg_snapshot snap;
+	int err;
+
+	if (!tree) {
+		in = kho_in_summary();
+		if (!in)
+			return -ENODATA;
+		view->sum = *in;
+		view->owned = NULL;
+		return 0;
+	}
+
+	err = kho_dbg_snapshot(tree, &snap);
+	if (err)
+		return err;
+	view->sum = snap.sum;
+	view->owned = snap.ranges;
+	return 0;
+}
+
+static void kho_dbg_summary_put(struct kho_dbg_summary *view)
+{
+	kvfree(view->owned);
+	view->owned = NULL;
+}
+
+/* ranges: "# start size order", then one range per line, by start. */
+static void *kho_dbg_range_at(struct seq_file *m, loff_t pos)
+{
+	struct kho_dbg_summary *view = m->private;
+
+	if (!pos)
+		return SEQ_START_TOKEN;
+	if (pos > view->sum.nr_ranges)
+		return NULL;
+	return (void *)&view->sum.ranges[pos - 1];
+}
+
+static void *kho_dbg_ranges_start(struct seq_file *m, loff_t *pos)
+{
+	return kho_dbg_range_at(m, *pos);
+}
+
+static void *kho_dbg_ranges_next(struct seq_file *m, void *v, loff_t *pos)
+{
+	return kho_dbg_range_at(m, ++*pos);
+}
+
+static void kho_dbg_ranges_stop(struct seq_file *m, void *v)
+{
+}
+
+static int kho_dbg_ranges_show(struct seq_file *m, void *v)
+{
+	const struct kho_in_range *r = v;
+
+	if (v == SEQ_START_TOKEN)
+		seq_puts(m, "# start size order\n");
+	else
+		seq_printf(m, "0x%016llx 0x%llx %u\n", (u64)r->start,
+			   (u64)r->size, r->order);
+	return 0;
+}
+
+static const struct seq_operations kho_dbg_ranges_sops = {
+	.start = kho_dbg_ranges_start,
+	.next = kho_dbg_ranges_next,
+	.stop = kho_dbg_ranges_stop,
+	.show = kho_dbg_ranges_show,
+};
+
+/* The summary is taken once per open, so a read sees one consistent state. */
+static int kho_dbg_ranges_open(struct inode *inode, struct file *file)
+{
+	struct kho_dbg_summary *view;
+	int err;
+
+	view = __seq_open_private(file, &kho_dbg_ranges_sops, sizeof(*view));
+	if (!view)
+		return -ENOMEM;
+
+	err = kho_dbg_summary_get(inode->i_private, view);
+	if (err)
+		seq_release_private(inode, file);
+	return err;
+}
+
+static int kho_dbg_ranges_release(struct inode *inode, struct file *file)
+{
+	struct seq_file *m = file->private_data;
+
+	kho_dbg_summary_put(m->private);
+	return seq_release_private(inode, file);
+}
+
+static const struct file_operations kho_dbg_ranges_fops = {
+	.owner = THIS_MODULE,
+	.open = kho_dbg_ranges_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.release = kho_dbg_ranges_release,
+};
+
+/* Every order a key can name, so that any summary fits the per-order table. */
+#define KHO_DBG_ORDERS	(KHO_RADIX_MAX_ORDER + 1)
+
+/*
+ * totals: "# key value", then one line per key. Per-order keys appear only
+ * for orders that have blocks. runs counts the ranges that remain once
+ * adjacent ranges of different orders are merged too: the memory
+ * reservations the next kernel makes.
+ */
+static void kho_dbg_totals_print(struct seq_file *m,
+				 const struct kho_in_summary *sum)
+{
+	u64 blocks[KHO_DBG_ORDERS] = {};
+	u64 nr_blocks = 0, pages = 0, bytes, tree_bytes;
+	unsigned long i, runs = 0;
+	phys_addr_t end = 0;
+	unsigned int order;
+
+	for (i = 0; i < sum->nr_ranges; i++) {
+		const struct kho_in_range *r = &sum->ranges[i];
+
+		if (r->order < KHO_DBG_ORDERS)
+			blocks[r->order] += r->size >> (PAGE_SHIFT + r->order);
+		pages += r->size >> PAGE_SHIFT;
+		if (!i || r->start != end)
+			runs++;
+		end = r->start + r->size;
+	}
+	bytes = pages << PAGE_SHIFT;
+	tree_bytes = (u64)(sum->tree.tables + sum->tree.leaves) * PAGE_SIZE;
+
+	seq_puts(m, "# key value\n");
+	seq_printf(m, "page_size %lu\n", PAGE_SIZE);
+	for (order = 0; order < KHO_DBG_ORDERS; order++)
+		nr_blocks += blocks[order];
+	seq_printf(m, "blocks %llu\npages %llu\nbytes %llu\n", nr_blocks,
+		   pages, bytes);
+	seq_printf(m, "ranges %lu\nruns %lu\n", sum->nr_ranges, runs);
+	for (order = 0; order < KHO_DBG_ORDERS; order++) {
+		if (!blocks[order])
+			continue;
+		seq_printf(m, "order_%u_blocks %llu\n", order, blocks[order]);
+		seq_printf(m, "order_%u_pages %llu\n", order,
+			   blocks[order] << order);
+		seq_printf(m, "order_%u_bytes %llu\n", order,
+			   blocks[order] << (PAGE_SHIFT + order));
+	}
+	seq_printf(m, "tree_tables %lu\ntree_leaves %lu\ntree_keys %lu\n",
+		   sum->tree.tables, sum->tree.leaves, sum->tree.keys);
+	seq_printf(m, "tree_bytes %llu\n", tree_bytes);
+	seq_printf(m, "metadata_bytes_per_gib %llu\n",
+		   bytes ? mul_u64_u64_div_u64(tree_bytes, SZ_1G, bytes) : 0);
+}
+
+static int totals_show(struct seq_file *m, void *unused)
+{
+	struct kho_dbg_summary view;
+	int err;
+
+	err = kho_dbg_summary_get(m->private, &view);
+	if (err)
+		return err;
+	kho_dbg_totals_print(m, &view.sum);
+	kho_dbg_summary_put(&view);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(totals);
+
+/* ranges and totals of @tree, or of the incoming handover if @tree is NULL. */
+static int __init kho_dbg_summary_files(struct dentry *dir,
+					struct kho_radix_tree *tree)
+{
+	struct dentry *file;
+
+	file = debugfs_create_file("ranges", 0400, dir, tree,
+				   &kho_dbg_ranges_fops);
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	file = debugfs_create_file("totals", 0400, dir, tree, &totals_fops);
+	return PTR_ERR_OR_ZERO(file);
+}
+
 /**
  * kho_out_debugfs_init - Create the view of the outgoing FDT.
  * @dbg:  the view to set up.
@@ -223,6 +569,9 @@ void __init kho_out_debugfs_init(struct kho_debugfs *dbg, const void *fdt,
 		err = PTR_ERR(file);
 		goto report;
 	}
+	err = kho_dbg_summary_files(dbg->dir, tree);
+	if (err)
+		goto report;
 	return;
 
 report:
@@ -250,6 +599,10 @@ void __init kho_in_debugfs_init(struct kho_debugfs *dbg, const void *fdt)
 		goto report;
 
 	err = kho_debugfs_add_file(dbg, dbg->dir, "fdt", fdt, fdt_totalsize(fdt));
+	if (err)
+		goto report;
+
+	err = kho_dbg_summary_files(dbg->dir, NULL);
 	if (err)
 		goto report;
 

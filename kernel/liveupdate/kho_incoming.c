@@ -255,6 +255,17 @@ void __init kho_populate(phys_addr_t fdt_phys, u64 fdt_len,
 
 /* Step 2 ------------------------------------------------------------------ */
 
+/*
+ * Keys come in address order within each order, so consecutive questions
+ * nearly always fall in the span the previous answer came from: the
+ * callbacks below remember it, which keeps the vetting walk at a couple of
+ * compares per key.
+ */
+static struct {
+	phys_addr_t ram_lo, ram_hi;	/* known RAM */
+	phys_addr_t ok_lo, ok_hi;	/* known free of scratch and our image */
+} kho_in_hint __initdata;
+
 /* Whether [@base, @base + @size) is RAM without holes; @size > 0. */
 static bool __init kho_in_is_ram(phys_addr_t base, phys_addr_t size,
 				 void *data)
@@ -262,9 +273,17 @@ static bool __init kho_in_is_ram(phys_addr_t base, phys_addr_t size,
 	phys_addr_t end = base + size;
 	struct memblock_region *r;
 
-	/* Nearly every range lies in one region: a binary search settles it. */
-	if (memblock_is_region_memory(base, size))
+	if (base >= kho_in_hint.ram_lo && end <= kho_in_hint.ram_hi)
 		return true;
+
+	/* Nearly every range lies in one region: remember that region. */
+	for_each_mem_region(r) {
+		if (base >= r->base && end <= r->base + r->size) {
+			kho_in_hint.ram_lo = r->base;
+			kho_in_hint.ram_hi = r->base + r->size;
+			return true;
+		}
+	}
 
 	/* Else it may span regions that differ only in flags or node. */
 	for_each_mem_region(r) {
@@ -279,17 +298,40 @@ static bool __init kho_in_is_ram(phys_addr_t base, phys_addr_t size,
 	return false;
 }
 
+/* Narrow [*@lo, *@hi) around @phys to avoid [@start, @end). */
+static void __init kho_in_clip(phys_addr_t phys, phys_addr_t start,
+			       phys_addr_t end, phys_addr_t *lo, phys_addr_t *hi)
+{
+	if (end <= phys)
+		*lo = max(*lo, end);
+	else
+		*hi = min(*hi, start);
+}
+
 /* What [@phys, @phys + @size) overlaps that preserved memory never may. */
 static const char * __init kho_in_forbidden(phys_addr_t phys, phys_addr_t size,
 					    void *data)
 {
 	phys_addr_t text = __pa_symbol(_text);
 	phys_addr_t end = __pa_symbol(_end);
+	phys_addr_t lo = 0, hi = PHYS_ADDR_MAX;
+	unsigned int i;
+
+	if (phys >= kho_in_hint.ok_lo && phys + size <= kho_in_hint.ok_hi)
+		return NULL;
 
 	if (kho_scratch_overlap(phys, size))
 		return "scratch";
 	if (phys < end && text < phys + size)
 		return "the kernel image";
+
+	/* The gap between forbidden ranges this range lies in. */
+	for (i = 0; i < kho_scratch_cnt; i++)
+		kho_in_clip(phys, kho_scratch[i].addr,
+			    kho_scratch[i].addr + kho_scratch[i].size, &lo, &hi);
+	kho_in_clip(phys, text, end, &lo, &hi);
+	kho_in_hint.ok_lo = lo;
+	kho_in_hint.ok_hi = hi;
 	return NULL;
 }
 
@@ -418,8 +460,23 @@ void __init kho_memory_init_early(void)
 /* Every order a key can hold fits in a head tag. */
 static_assert(KHO_RADIX_MAX_ORDER <= KHO_HEAD_ORDER);
 
+/* The memory region a pfn was last looked up in, and its node. */
+struct kho_nid_cache {
+	unsigned long start_pfn;
+	unsigned long end_pfn;
+	int nid;
+};
+
+static int __init kho_pfn_nid(struct kho_nid_cache *c, unsigned long pfn)
+{
+	if (pfn < c->start_pfn || pfn >= c->end_pfn)
+		c->nid = memblock_search_pfn_nid(pfn, &c->start_pfn, &c->end_pfn);
+	return c->nid;
+}
+
 /* Make the struct pages of a block usable and tag its head page. */
-static void __init kho_prepare_block(phys_addr_t phys, unsigned int order)
+static void __init kho_prepare_block(struct kho_nid_cache *c, phys_addr_t phys,
+				     unsigned int order)
 {
 	unsigned long pfn = PHYS_PFN(phys);
 	unsigned long i;
@@ -434,7 +491,7 @@ static void __init kho_prepare_block(phys_addr_t phys, unsigned int order)
 	 * deferred init, memmap_init() did this already.
 	 */
 	if (IS_ENABLED(CONFIG_DEFERRED_STRUCT_PAGE_INIT)) {
-		nid = early_pfn_to_nid(pfn);
+		nid = kho_pfn_nid(c, pfn);
 		for (i = 0; i < 1UL << order; i++)
 			init_deferred_page(pfn + i, nid);
 	}
@@ -525,6 +582,7 @@ static int __init kho_reserve_runs(const struct kho_in_range *ranges,
  */
 static int __init kho_reserve_preserved(const struct kho_in_result *res)
 {
+	struct kho_nid_cache nids = { };
 	unsigned long i, regions;
 	u64 t0 = local_clock();
 	phys_addr_t phys, end;
@@ -539,7 +597,7 @@ static int __init kho_reserve_preserved(const struct kho_in_result *res)
 
 		end = r->start + r->size;
 		for (phys = r->start; phys < end; phys += PAGE_SIZE << r->order)
-			kho_prepare_block(phys, r->order);
+			kho_prepare_block(&nids, phys, r->order);
 	}
 
 	pr_info("reserved %lu preserved blocks, %lu KiB in %lu ranges in %llu us\n",

@@ -8,6 +8,9 @@
  *   khotest.plan=ours,stock,ours   the kernel of each stage, in order
  *   khotest.stage=N                the stage this boot is (1 when absent)
  *   khotest.mod=a=1,b=2            extra kho_scenario module parameters
+ *   khotest.report=1               run /bin/kho-report in every stage
+ *   khotest.luo=1                  run /bin/luo_memfd in every stage: a LUO
+ *                                  memfd goes along with the KHO set
  *
  * Every stage loads /k/<kernel>/kho_scenario.ko, which verifies what the
  * previous kernel preserved and preserves a new set unless it is the last
@@ -18,6 +21,19 @@
  *
  * Stage 1 prints the KTAP header and the plan; the host reads the results
  * from the serial log, which spans all the kernels of the chain.
+ *
+ * With khotest.report=1, every stage also runs the static /bin/kho-report
+ * (tools/kho) once the module is done, that is after this stage preserved its
+ * set and before it kexecs: once for the text report and once with --json.
+ * Each output goes to the log between two marker lines,
+ *
+ *   # kho-report: begin stage=N format=text|json
+ *   # kho-report| <one line of output>
+ *   # kho-report: end stage=N format=text|json status=S lines=L
+ *
+ * (L counts the lines in between, so that lost lines can be told) for
+ * scripts/report-check.py to compare what stage N handed over (out/)
+ * with what stage N + 1 received (in/).
  */
 
 #include <stdio.h>
@@ -29,6 +45,7 @@
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <linux/kexec.h>
 
 #define CMDLINE_MAX	2048
@@ -40,6 +57,12 @@ static char plan[MAX_STAGES][MAX_NAME];
 static int nr_stages;
 static int stage = 1;
 static char modargs[512];
+static int report;
+static int luo;
+
+#define REPORT_TOOL	"/bin/kho-report"
+#define LUO_TOOL	"/bin/luo_memfd"
+#define REPORT_OUT	"/kho-report.out"
 
 /*
  * Our lines go through /dev/kmsg, so that the console never interleaves them
@@ -156,6 +179,10 @@ static int parse_cmdline(void)
 				*tok = ' ';
 		snprintf(modargs, sizeof(modargs), "%s", val);
 	}
+	if (cmdline_get("khotest.report", val, sizeof(val)) == 0)
+		report = atoi(val);
+	if (cmdline_get("khotest.luo", val, sizeof(val)) == 0)
+		luo = atoi(val);
 	if (cmdline_get("khotest.plan", val, sizeof(val)) < 0)
 		snprintf(val, sizeof(val), "ours");
 	for (tok = val; tok && *tok && nr_stages < MAX_STAGES; tok = next) {
@@ -201,6 +228,120 @@ static void show_tree_stats(void)
 		if (*p == '\n')
 			*p = ' ';
 	say("# khotest: outgoing tree: %s\n", buf);
+}
+
+/* ---- kho-report ---- */
+
+/* Run the tool with one extra argument (or none), its output into REPORT_OUT. */
+static int report_run(const char *arg)
+{
+	char *const argv[] = { REPORT_TOOL, (char *)arg, NULL };
+	static char *const envp[] = { NULL };
+	int fd, status;
+	pid_t pid;
+
+	fd = open(REPORT_OUT, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execve(REPORT_TOOL, argv, envp);
+		_exit(127);
+	}
+	close(fd);
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+/* Copy REPORT_OUT to the log, one record per line, behind a marker. */
+static int report_copy(void)
+{
+	static char buf[1 << 14];
+	char line[900];
+	size_t len = 0;
+	int fd, lines = 0;
+	long n, i;
+
+	fd = open(REPORT_OUT, O_RDONLY);
+	if (fd < 0)
+		return 0;
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		for (i = 0; i < n; i++) {
+			if (buf[i] != '\n' && len < sizeof(line) - 1) {
+				line[len++] = buf[i];
+				continue;
+			}
+			line[len] = '\0';
+			say("# kho-report| %s\n", line);
+			lines++;
+			/* A line too long for one record goes on in the next. */
+			len = 0;
+			if (buf[i] != '\n')
+				line[len++] = buf[i];
+		}
+	}
+	if (len) {
+		line[len] = '\0';
+		say("# kho-report| %s\n", line);
+		lines++;
+	}
+	close(fd);
+	unlink(REPORT_OUT);
+	return lines;
+}
+
+static void run_report(void)
+{
+	static const char *const formats[][2] = {
+		{ "text", NULL }, { "json", "--json" },
+	};
+	struct timespec t0, t1;
+	int status, lines;
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		say("# kho-report: begin stage=%d format=%s\n", stage, formats[i][0]);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		status = report_run(formats[i][1]);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		lines = report_copy();
+		say("# kho-report: end stage=%d format=%s status=%d lines=%d\n",
+		    stage, formats[i][0], status, lines);
+		say("# khotest: stage %d: kho-report (%s) took %ld ms\n", stage,
+		    formats[i][0], (long)((t1.tv_sec - t0.tv_sec) * 1000 +
+					  (t1.tv_nsec - t0.tv_nsec) / 1000000));
+	}
+}
+
+/* ---- LUO: a memfd handed over in the same kexec ---- */
+
+/*
+ * luo_memfd checks the memfd the previous stage preserved (from stage 2 on)
+ * and preserves a new one; a child of it holds the LUO session until the
+ * kexec. Its lines go to the kernel log, like ours. Returns its exit status.
+ */
+static int run_luo(void)
+{
+	char arg[16];
+	char *const argv[] = { LUO_TOOL, arg, NULL };
+	static char *const envp[] = { NULL };
+	int status;
+	pid_t pid;
+
+	snprintf(arg, sizeof(arg), "%d", stage);
+	pid = fork();
+	if (pid == 0) {
+		if (kmsg_fd >= 0)
+			dup2(kmsg_fd, 1);
+		execve(LUO_TOOL, argv, envp);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
 
 /* ---- writing the rootfs back into a newc cpio archive ---- */
@@ -284,6 +425,12 @@ static int write_initrd(const char *out)
 	ret |= cpio_header("sys", 040755, 0, 0, 0);
 	ret |= cpio_header("k", 040755, 0, 0, 0);
 	ret |= cpio_file("/init");
+	if (access(REPORT_TOOL, X_OK) == 0 || access(LUO_TOOL, X_OK) == 0)
+		ret |= cpio_header("bin", 040755, 0, 0, 0);
+	if (access(REPORT_TOOL, X_OK) == 0)
+		ret |= cpio_file(REPORT_TOOL);
+	if (access(LUO_TOOL, X_OK) == 0)
+		ret |= cpio_file(LUO_TOOL);
 	for (i = 0; i < nr_stages; i++) {
 		for (j = 0; j < i; j++)
 			if (!strcmp(plan[i], plan[j]))
@@ -386,8 +533,22 @@ int main(void)
 		power_off();
 	}
 
+	if (luo) {
+		err = run_luo();
+		if (err) {
+			say("not ok %d stage%d.%s # luo_memfd failed: %d\n", stage,
+			    stage, plan[stage - 1], err);
+			power_off();
+		}
+	}
+
+	if (report)
+		run_report();
+
 	if (stage < nr_stages) {
-		show_tree_stats();
+		/* A tree damaged on purpose may not even be walkable here. */
+		if (!strstr(modargs, "corrupt="))
+			show_tree_stats();
 		snprintf(path, sizeof(path), "/k/%s/bzImage", plan[stage]);
 		if (kexec_next(path)) {
 			say("not ok %d stage%d.%s # kexec to stage %d failed\n", stage, stage,

@@ -33,9 +33,15 @@
 
 static char buf[LUO_CHUNK];
 
+/* One write per line: stdout may be /dev/kmsg, one record per write. */
 static void say(const char *what, long val)
 {
-	printf("luo_memfd: %s %ld\n", what, val);
+	char line[160];
+	int len;
+
+	len = snprintf(line, sizeof(line), "luo_memfd: %s %ld\n", what, val);
+	if (len > 0)
+		write(1, line, len < (int)sizeof(line) ? len : (int)sizeof(line) - 1);
 }
 
 /* Byte @i of the pattern the memfd of stage @stage holds. */
@@ -153,7 +159,7 @@ int main(int argc, char **argv)
 	int dev, err = 0;
 
 	if (!stage) {
-		printf("usage: luo_memfd STAGE\n");
+		say("usage: luo_memfd STAGE; got", argc);
 		return 2;
 	}
 	dev = open("/dev/liveupdate", O_RDWR);

@@ -42,13 +42,7 @@ kho_kdir() { echo "$KHO_BUILD/$1-${2:-test}"; }
 # Its early allocations (the shadow itself) must also fit in the successor's
 # scratch, so the debug kernel gets explicit scratch sizes.
 kho_mem() { [ "${1:-test}" = debug ] && echo 4G || echo 2G; }
-# KHO_EXTRA_CMDLINE is appended (make bench sets tsc_early_khz= with it, so
-# that the guest's printk clock runs from the first line on under TCG).
-kho_cmdline() {
-	local c=
-	[ "${1:-test}" = debug ] && c="kho_scratch=64M,1G,0"
-	echo "$c${KHO_EXTRA_CMDLINE:+ $KHO_EXTRA_CMDLINE}"
-}
+kho_cmdline() { [ "${1:-test}" = debug ] && echo "kho_scratch=64M,1G,0" || true; }
 
 # kho_kernel FLAVOR VARIANT: build (incrementally) and print the build folder.
 kho_kernel() {

@@ -89,8 +89,8 @@ static struct kho_radix_tree *kho_out_tree(void)
 	return kho_out.tree.root ? &kho_out.tree : NULL;
 }
 
-#ifdef CONFIG_KHO_CORRUPT_TEST
-/* For kho_corrupt_test.c only: what it damages, and the FDT's lock. */
+#if IS_ENABLED(CONFIG_KHO_CORRUPT_TEST) || IS_ENABLED(CONFIG_KHO_KUNIT_HOOKS)
+/* For kho_corrupt_test.c and the kho KUnit suite: the outgoing state. */
 struct kho_radix_tree *kho_out_tree_for_test(void)
 {
 	return kho_out_tree();

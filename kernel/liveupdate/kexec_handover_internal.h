@@ -112,7 +112,7 @@ int kho_fdt_read_blob(const void *fdt, int node, phys_addr_t *phys,
 		      size_t *size);
 const void *kho_in_blob(phys_addr_t phys, size_t size);
 
-/* kexec_handover.c, for the test hook in kho_corrupt_test.c */
+/* kexec_handover.c, for kho_corrupt_test.c and the kho KUnit suite */
 struct mutex;
 struct kho_radix_tree *kho_out_tree_for_test(void);
 void *kho_out_fdt_for_test(struct mutex **lock);

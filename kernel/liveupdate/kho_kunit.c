@@ -8,26 +8,42 @@
  * is undone by a kunit action, even when a test fails half-way, so the suite
  * never changes what a later kexec hands over.
  *
- * What a preservation puts into the outgoing tree is not visible through the
- * public interface; these tests check return values, that preserved memory
- * is left untouched, the vmalloc descriptors (which are ABI), and that the
- * restore side refuses memory the previous kernel did not preserve.
+ * Most cases check what the interface shows: return values, that preserved
+ * memory is left untouched, and the vmalloc descriptors (which are ABI).
+ * The cases for allocation failures and for concurrent users compare the
+ * outgoing tree itself, key by key and page by page, with what they expect;
+ * the tree and a fault hook in its page allocation are reached through
+ * kho_kunit_hooks.h and kexec_handover_internal.h. The restore cases tag
+ * memory as early boot tags what the previous kernel preserved.
  */
 
 #include <kunit/resource.h>
 #include <kunit/test.h>
+#include <linux/atomic.h>
+#include <linux/bitmap.h>
 #include <linux/err.h>
 #include <linux/gfp.h>
 #include <linux/io.h>
 #include <linux/kexec_handover.h>
 #include <linux/kho/abi/kexec_handover.h>
+#include <linux/kho_radix_tree.h>
+#include <linux/kthread.h>
 #include <linux/limits.h>
+#include <linux/log2.h>
 #include <linux/math.h>
+#include <linux/memblock.h>
+#include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/pgtable.h>
+#include <linux/sched.h>
+#include <linux/sort.h>
 #include <linux/string.h>
 #include <linux/vmalloc.h>
+#include <linux/wait_bit.h>
+
+#include "kexec_handover_internal.h"
+#include "kho_kunit_hooks.h"
 
 /* Blob names, chosen not to clash with the subsystems that also add some. */
 #define KHO_KUNIT_BLOB		"kho_kunit_blob"
@@ -69,19 +85,17 @@ static int kho_kunit_init(struct kunit *test)
 }
 
 /*
- * A folio filled with the pattern, put when the test ends. Orders above 0
- * may be unavailable on a small or fragmented machine: the test is then
- * skipped, quietly, since an allocation failure splat would fail the run.
+ * A folio filled with the pattern, put when the test ends. A test that
+ * cannot get its memory fails: a skip would hide that it checked nothing.
+ * The allocation stays quiet, so that the failure is the test's own.
  */
 static struct folio *kho_kunit_folio(struct kunit *test, unsigned int order)
 {
 	struct folio *folio;
 	int err;
 
-	folio = folio_alloc(GFP_KERNEL | __GFP_NOWARN | __GFP_NORETRY, order);
-	if (!folio && order)
-		kunit_skip(test, "no free folio of order %u", order);
-	KUNIT_ASSERT_NOT_NULL(test, folio);
+	folio = folio_alloc(GFP_KERNEL | __GFP_NOWARN, order);
+	KUNIT_ASSERT_NOT_NULL_MSG(test, folio, "no free folio of order %u", order);
 
 	err = kunit_add_action_or_reset(test, kho_kunit_folio_put, folio);
 	KUNIT_ASSERT_EQ(test, err, 0);
@@ -248,8 +262,7 @@ static void kho_kunit_vmalloc_area(struct kunit *test,
 {
 	int err;
 
-	if (!ptr)
-		kunit_skip(test, "no vmalloc area of %lu pages", nr_pages);
+	KUNIT_ASSERT_NOT_NULL_MSG(test, ptr, "no vmalloc area of %lu pages", nr_pages);
 
 	err = kunit_add_action_or_reset(test, kho_kunit_vfree, ptr);
 	KUNIT_ASSERT_EQ(test, err, 0);
@@ -579,6 +592,1109 @@ static void kho_restore_pages_not_preserved(struct kunit *test)
 						    folio_size(folio)));
 }
 
+/* The outgoing tree: what the next kernel would receive. */
+static struct kho_radix_tree *kho_kunit_out_tree(struct kunit *test)
+{
+	struct kho_radix_tree *tree = kho_out_tree_for_test();
+
+	KUNIT_ASSERT_NOT_NULL(test, tree);
+	return tree;
+}
+
+/* Every key of the outgoing tree, in ascending order, and its size. */
+struct kho_kunit_snapshot {
+	struct kho_radix_stats stats;
+	unsigned long *keys;
+	unsigned long nr_keys;
+	unsigned long max_keys;
+};
+
+static int kho_kunit_record_key(unsigned long key, void *data)
+{
+	struct kho_kunit_snapshot *snap = data;
+
+	if (snap->nr_keys == snap->max_keys)
+		return -ENOSPC;
+	snap->keys[snap->nr_keys++] = key;
+	return 0;
+}
+
+/*
+ * Take a snapshot of the outgoing tree, with room for @room more keys for
+ * the caller to add to it. Nothing else in the kernel preserves memory
+ * while the suite runs, so two snapshots differ only by what a test did.
+ */
+static struct kho_kunit_snapshot *kho_kunit_snapshot(struct kunit *test,
+						     unsigned long room)
+{
+	const struct kho_radix_walk_cb cb = { .leaf = kho_kunit_record_key };
+	struct kho_radix_tree *tree = kho_kunit_out_tree(test);
+	struct kho_kunit_snapshot *snap;
+
+	snap = kunit_kzalloc(test, sizeof(*snap), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, snap);
+	KUNIT_ASSERT_EQ(test, kho_radix_tree_stats(tree, &snap->stats), 0);
+
+	snap->max_keys = snap->stats.keys + room;
+	snap->keys = kunit_kmalloc_array(test, snap->max_keys, sizeof(*snap->keys),
+					 GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, snap->keys);
+	KUNIT_ASSERT_EQ(test, kho_radix_walk_tree(tree, &cb, snap), 0);
+	KUNIT_ASSERT_EQ(test, snap->nr_keys, snap->stats.keys);
+	return snap;
+}
+
+static unsigned long kho_kunit_tree_pages(const struct kho_kunit_snapshot *snap)
+{
+	return snap->stats.tables + snap->stats.leaves;
+}
+
+/* Expect the outgoing tree to hold exactly the keys of @want, in as many pages. */
+static void kho_kunit_expect_tree(struct kunit *test,
+				  const struct kho_kunit_snapshot *want,
+				  const char *when)
+{
+	struct kho_kunit_snapshot *now = kho_kunit_snapshot(test, 0);
+	unsigned long i;
+
+	KUNIT_EXPECT_EQ_MSG(test, kho_kunit_tree_pages(now),
+			    kho_kunit_tree_pages(want), "tree pages %s", when);
+	KUNIT_ASSERT_EQ_MSG(test, now->nr_keys, want->nr_keys, "keys %s", when);
+	for (i = 0; i < now->nr_keys; i++) {
+		if (now->keys[i] != want->keys[i]) {
+			KUNIT_FAIL(test, "key %lu %s: %#lx, expected %#lx", i, when,
+				   now->keys[i], want->keys[i]);
+			break;
+		}
+	}
+}
+
+/* Whether a leaf for @key is in @snap's tree: some key shares its leaf. */
+static bool kho_kunit_has_leaf(const struct kho_kunit_snapshot *snap,
+			       unsigned long key)
+{
+	unsigned long i;
+
+	for (i = 0; i < snap->nr_keys; i++)
+		if (snap->keys[i] >> KHO_RADIX_LEAF_SHIFT == key >> KHO_RADIX_LEAF_SHIFT)
+			return true;
+	return false;
+}
+
+static unsigned long kho_kunit_key(unsigned long pfn, unsigned int order)
+{
+	return kho_radix_encode_key(PFN_PHYS(pfn), order);
+}
+
+/*
+ * The order of the block at @pfn when kho_preserve_pages() cuts a range
+ * ending at @end: the largest aligned block that fits. The test machine has
+ * one NUMA node, so no block is split at a node boundary.
+ */
+static unsigned int kho_kunit_block_order(unsigned long pfn, unsigned long end)
+{
+	unsigned int order = ilog2(end - pfn);
+
+	return pfn ? min_t(unsigned int, order, __ffs(pfn)) : order;
+}
+
+/* One preservation, done again and again with a tree page allocation failing. */
+struct kho_kunit_nomem_op {
+	int (*preserve)(struct kho_kunit_nomem_op *op);
+	void (*unpreserve)(struct kho_kunit_nomem_op *op);
+	struct folio *folio;
+	struct page *page;
+	unsigned long nr_pages;
+	/* Blocks of the range in the tree when the failing allocation came. */
+	unsigned long blocks_present;
+};
+
+static int kho_kunit_nomem_preserve_folio(struct kho_kunit_nomem_op *op)
+{
+	return kho_preserve_folio(op->folio);
+}
+
+static void kho_kunit_nomem_unpreserve_folio(struct kho_kunit_nomem_op *op)
+{
+	kho_unpreserve_folio(op->folio);
+}
+
+static int kho_kunit_nomem_preserve_pages(struct kho_kunit_nomem_op *op)
+{
+	return kho_preserve_pages(op->page, op->nr_pages);
+}
+
+static void kho_kunit_nomem_unpreserve_pages(struct kho_kunit_nomem_op *op)
+{
+	kho_unpreserve_pages(op->page, op->nr_pages);
+}
+
+/* Called at the failing allocation: how much of the range is in the tree? */
+static void kho_kunit_count_blocks(void *data)
+{
+	struct kho_kunit_nomem_op *op = data;
+	struct kho_radix_tree *tree = kho_out_tree_for_test();
+	unsigned long pfn, end;
+	unsigned int order;
+
+	op->blocks_present = 0;
+	if (!op->page || !tree)
+		return;
+
+	end = page_to_pfn(op->page) + op->nr_pages;
+	for (pfn = page_to_pfn(op->page); pfn < end; pfn += 1UL << order) {
+		order = kho_kunit_block_order(pfn, end);
+		op->blocks_present += kho_radix_has_key(tree, kho_kunit_key(pfn, order));
+	}
+}
+
+/* No preservation needs more tree pages than this. */
+#define KHO_KUNIT_MAX_ALLOCS	64
+
+/*
+ * Make the 1st, 2nd, ... tree page allocation of @op fail, until @op passes
+ * them all. Every failure must reach the caller as -ENOMEM and leave the
+ * outgoing tree exactly as it was, its pages included: the blocks added
+ * before the failure are removed again, and each page allocated is freed.
+ * Returns the number of allocations the successful run made.
+ */
+static unsigned int kho_kunit_nomem_loop(struct kunit *test,
+					 struct kho_kunit_nomem_op *op)
+{
+	struct kho_kunit_snapshot *before = kho_kunit_snapshot(test, 0);
+	struct kho_kunit_snapshot *after;
+	struct kho_radix_fault fault;
+	unsigned long partial = 0;
+	unsigned int nth;
+	int err;
+
+	for (nth = 1; nth <= KHO_KUNIT_MAX_ALLOCS; nth++) {
+		fault = (struct kho_radix_fault) {
+			.task = current,
+			.fail_nth = nth,
+			.call_nth = nth,
+			.call = kho_kunit_count_blocks,
+			.data = op,
+		};
+		op->blocks_present = 0;
+		kho_radix_fault_arm(&fault);
+		err = op->preserve(op);
+		kho_radix_fault_disarm(&fault);
+
+		if (fault.allocs < nth)
+			break;
+
+		KUNIT_EXPECT_EQ_MSG(test, err, -ENOMEM, "allocation %u", nth);
+		KUNIT_EXPECT_EQ_MSG(test, fault.allocs, nth, "allocation %u", nth);
+		KUNIT_EXPECT_EQ_MSG(test, fault.frees, nth - 1,
+				    "allocation %u: pages leaked", nth);
+		kho_kunit_expect_tree(test, before, "after a failure");
+		partial = max(partial, op->blocks_present);
+	}
+
+	KUNIT_ASSERT_LE_MSG(test, nth, KHO_KUNIT_MAX_ALLOCS, "never succeeded");
+	KUNIT_EXPECT_EQ(test, err, 0);
+	/* Every allocation point was made to fail once. */
+	KUNIT_EXPECT_EQ(test, fault.allocs, nth - 1);
+	after = kho_kunit_snapshot(test, 0);
+	KUNIT_EXPECT_EQ(test, kho_kunit_tree_pages(after) + fault.frees,
+			kho_kunit_tree_pages(before) + fault.allocs);
+
+	kunit_info(test, "tree page allocations: %u, each made to fail once\n",
+		   fault.allocs);
+
+	op->unpreserve(op);
+	kho_kunit_expect_tree(test, before, "after unpreserve");
+
+	/* A range of several blocks failed after adding some: rolled back. */
+	if (op->page)
+		KUNIT_EXPECT_GT(test, partial, 0);
+	return fault.allocs;
+}
+
+/* Pages from the contiguous allocator, freed by an action. */
+struct kho_kunit_contig {
+	unsigned long pfn;
+	unsigned long nr_pages;
+};
+
+static void kho_kunit_free_contig(void *data)
+{
+	struct kho_kunit_contig *contig = data;
+
+	free_contig_range(contig->pfn, contig->nr_pages);
+}
+
+/* Own pages [@pfn, @pfn + @nr_pages) until the test ends, filled with the pattern. */
+static void kho_kunit_keep_contig(struct kunit *test, unsigned long pfn,
+				  unsigned long nr_pages)
+{
+	struct kho_kunit_contig *contig;
+	int err;
+
+	contig = kunit_kzalloc(test, sizeof(*contig), GFP_KERNEL);
+	if (!contig)
+		free_contig_range(pfn, nr_pages);
+	KUNIT_ASSERT_NOT_NULL(test, contig);
+
+	contig->pfn = pfn;
+	contig->nr_pages = nr_pages;
+	err = kunit_add_action_or_reset(test, kho_kunit_free_contig, contig);
+	KUNIT_ASSERT_EQ(test, err, 0);
+
+	memset(page_address(pfn_to_page(pfn)), KHO_KUNIT_PATTERN,
+	       nr_pages << PAGE_SHIFT);
+}
+
+/*
+ * An aligned block of @nr_pages (a power of two) of any size, which the
+ * page allocator cannot make above MAX_PAGE_ORDER.
+ */
+static struct page *kho_kunit_contig(struct kunit *test, unsigned long nr_pages)
+{
+	struct page *page;
+
+	page = alloc_contig_pages(nr_pages, GFP_KERNEL | __GFP_NOWARN,
+				  numa_node_id(), NULL);
+	KUNIT_ASSERT_NOT_NULL_MSG(test, page, "no %lu free contiguous pages", nr_pages);
+	kho_kunit_keep_contig(test, page_to_pfn(page), nr_pages);
+	return page;
+}
+
+/*
+ * A page in memory that no order-0 key of the tree lies in, so that its
+ * preservation needs a new leaf: the contiguous allocator takes a free page
+ * at a chosen address. NULL if every such try fails.
+ */
+static struct page *kho_kunit_leafless_page(struct kunit *test,
+					    const struct kho_kunit_snapshot *snap)
+{
+	const unsigned long span = KHO_RADIX_LEAF_BITS;
+	unsigned long region, pfn, i;
+
+	for (region = 0; region < max_pfn; region += span) {
+		if (kho_kunit_has_leaf(snap, kho_kunit_key(region, 0)))
+			continue;
+		/* A few pageblocks apart: one busy pageblock is not all of them. */
+		for (i = 1; i < 8; i++) {
+			pfn = region + i * (span / 8);
+			if (!pfn_to_online_page(pfn) ||
+			    alloc_contig_range(pfn, pfn + 1, ACR_FLAGS_NONE,
+					       GFP_KERNEL | __GFP_NOWARN))
+				continue;
+			kho_kunit_keep_contig(test, pfn, 1);
+			return pfn_to_page(pfn);
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Guards the -ENOMEM path of kho_preserve_folio(): at each tree page it
+ * needs, the error reaches the caller, and the outgoing tree is unchanged.
+ *
+ * The folio must need a tree page: its leaf must be missing. But keys of
+ * most orders are in the tree already (the base's KHO test module alone
+ * preserves folios of random orders), and a leaf of order 4 or more covers
+ * all the memory of a small machine. So the folio is an order-0 page where
+ * the tree has no order-0 leaf, or else the first folio of some order whose
+ * leaf is missing.
+ */
+static void kho_preserve_folio_nomem(struct kunit *test)
+{
+	struct kho_kunit_snapshot *snap = kho_kunit_snapshot(test, 0);
+	struct kho_kunit_nomem_op op = {
+		.preserve = kho_kunit_nomem_preserve_folio,
+		.unpreserve = kho_kunit_nomem_unpreserve_folio,
+	};
+	unsigned int order;
+	struct page *page;
+	int err;
+
+	page = kho_kunit_leafless_page(test, snap);
+	op.folio = page ? page_folio(page) : kho_kunit_folio(test, 1);
+	for (order = 2; order < MAX_PAGE_ORDER; order++) {
+		if (!kho_kunit_has_leaf(snap, kho_kunit_key(folio_pfn(op.folio),
+							    folio_order(op.folio))))
+			break;
+		op.folio = kho_kunit_folio(test, order);
+	}
+	KUNIT_ASSERT_FALSE_MSG(test, kho_kunit_has_leaf(snap,
+							kho_kunit_key(folio_pfn(op.folio),
+								      folio_order(op.folio))),
+			       "the tree has a leaf for every candidate folio");
+
+	err = kunit_add_action_or_reset(test, kho_kunit_unpreserve_folio, op.folio);
+	KUNIT_ASSERT_EQ(test, err, 0);
+	KUNIT_EXPECT_GT(test, kho_kunit_nomem_loop(test, &op), 0);
+	KUNIT_EXPECT_TRUE(test, kho_kunit_untouched(folio_address(op.folio),
+						    folio_size(op.folio)));
+}
+
+/* Above what the page allocator makes: no other KHO user has such keys. */
+#define KHO_KUNIT_BIG_ORDER	(MAX_PAGE_ORDER + 1)
+
+/*
+ * Guards the rollback of kho_preserve_pages(): when the tree cannot grow
+ * for a later block, the blocks already added are removed again, so the
+ * range is not preserved at all and the tree is as it was. The range
+ * [1, 2^k) of an aligned 2^k-page block is cut into one block of each order
+ * below k, in ascending order; the last one, of KHO_KUNIT_BIG_ORDER, needs
+ * new tree pages after all the others were added.
+ */
+static void kho_preserve_pages_nomem(struct kunit *test)
+{
+	struct page *block = kho_kunit_contig(test, 2UL << KHO_KUNIT_BIG_ORDER);
+	struct kho_kunit_snapshot *snap = kho_kunit_snapshot(test, 0);
+	struct kho_kunit_nomem_op op = {
+		.preserve = kho_kunit_nomem_preserve_pages,
+		.unpreserve = kho_kunit_nomem_unpreserve_pages,
+		.page = block + 1,
+		.nr_pages = (2UL << KHO_KUNIT_BIG_ORDER) - 1,
+	};
+	struct kho_kunit_range *range;
+	unsigned long pfn, end, nr_blocks = 0, new_leaves = 0;
+	unsigned int order = 0;
+	int err;
+
+	end = page_to_pfn(op.page) + op.nr_pages;
+	for (pfn = page_to_pfn(op.page); pfn < end; pfn += 1UL << order) {
+		order = kho_kunit_block_order(pfn, end);
+		new_leaves += !kho_kunit_has_leaf(snap, kho_kunit_key(pfn, order));
+		nr_blocks++;
+	}
+	KUNIT_ASSERT_EQ(test, nr_blocks, KHO_KUNIT_BIG_ORDER + 1);
+	KUNIT_ASSERT_EQ(test, order, KHO_KUNIT_BIG_ORDER);
+	KUNIT_ASSERT_GT(test, new_leaves, 0);
+
+	range = kunit_kzalloc(test, sizeof(*range), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, range);
+	range->page = op.page;
+	range->nr_pages = op.nr_pages;
+	err = kunit_add_action_or_reset(test, kho_kunit_unpreserve_range, range);
+	KUNIT_ASSERT_EQ(test, err, 0);
+
+	KUNIT_EXPECT_GE(test, kho_kunit_nomem_loop(test, &op), new_leaves);
+	KUNIT_EXPECT_TRUE(test, kho_kunit_untouched(page_address(block),
+						    PAGE_SIZE << (KHO_KUNIT_BIG_ORDER + 1)));
+}
+
+/*
+ * Concurrency: workers preserve and unpreserve folios and page ranges while
+ * a walker walks the outgoing tree. Each worker has folios of its own, and
+ * all share some folios, which they preserve and unpreserve concurrently:
+ * preserving a folio twice is the same as once, so every such call must
+ * succeed. After a barrier, every worker ends each shared folio the same
+ * way, so the final tree is known whatever the interleaving was.
+ */
+#define KHO_KUNIT_WORKERS	3
+#define KHO_KUNIT_OWN		6
+#define KHO_KUNIT_SHARED	6
+#define KHO_KUNIT_ROUNDS	400
+/* Each worker also preserves [1, 7) of an aligned block of 8 pages. */
+#define KHO_KUNIT_STRESS_ORDER	3
+/* The most keys the workers can leave: 4 blocks make up a range. */
+#define KHO_KUNIT_STRESS_KEYS	\
+	(KHO_KUNIT_SHARED + KHO_KUNIT_WORKERS * (KHO_KUNIT_OWN + 4))
+
+struct kho_kunit_stress;
+
+struct kho_kunit_worker {
+	struct kho_kunit_stress *stress;
+	unsigned int id;
+	struct folio *own[KHO_KUNIT_OWN];
+	struct kho_kunit_range range;
+	struct task_struct *task;
+	int err;		/* the first unexpected return value */
+};
+
+struct kho_kunit_stress {
+	struct folio *shared[KHO_KUNIT_SHARED];
+	struct kho_kunit_worker workers[KHO_KUNIT_WORKERS];
+	atomic_t arrived;	/* workers past their last round */
+	atomic_t finished;	/* workers done */
+	struct task_struct *walker;
+	unsigned long walks;
+	int walk_err;
+};
+
+/* Which folios and ranges the workers leave preserved in the end. */
+static bool kho_kunit_own_kept(unsigned int j)
+{
+	return !(j & 1);
+}
+
+static bool kho_kunit_shared_kept(unsigned int j)
+{
+	return j % 3 != 1;
+}
+
+static bool kho_kunit_range_kept(unsigned int id)
+{
+	return !(id & 1);
+}
+
+static void kho_kunit_worker_check(struct kho_kunit_worker *w, int err)
+{
+	if (err && !w->err)
+		w->err = err;
+}
+
+static void kho_kunit_worker_folio(struct kho_kunit_worker *w,
+				   struct folio *folio, bool keep)
+{
+	if (keep)
+		kho_kunit_worker_check(w, kho_preserve_folio(folio));
+	else
+		kho_unpreserve_folio(folio);
+}
+
+static void kho_kunit_worker_range(struct kho_kunit_worker *w, bool keep)
+{
+	if (keep)
+		kho_kunit_worker_check(w, kho_preserve_pages(w->range.page,
+							     w->range.nr_pages));
+	else
+		kho_unpreserve_pages(w->range.page, w->range.nr_pages);
+}
+
+static int kho_kunit_worker_fn(void *data)
+{
+	struct kho_kunit_worker *w = data;
+	struct kho_kunit_stress *s = w->stress;
+	unsigned int round, j;
+
+	for (round = 0; round < KHO_KUNIT_ROUNDS; round++) {
+		for (j = 0; j < KHO_KUNIT_OWN; j++) {
+			kho_kunit_worker_folio(w, w->own[j], true);
+			kho_kunit_worker_folio(w, w->own[j], (round + j) & 1);
+		}
+		for (j = 0; j < KHO_KUNIT_SHARED; j++)
+			kho_kunit_worker_folio(w, s->shared[j],
+					       (round + w->id + j) % 3);
+		kho_kunit_worker_range(w, true);
+		kho_kunit_worker_range(w, round & 1);
+		cond_resched();
+	}
+
+	/* From here on, every change to a shared folio is a final one. */
+	atomic_inc(&s->arrived);
+	wake_up_var(&s->arrived);
+	wait_var_event(&s->arrived,
+		       atomic_read(&s->arrived) == KHO_KUNIT_WORKERS);
+
+	for (j = 0; j < KHO_KUNIT_OWN; j++)
+		kho_kunit_worker_folio(w, w->own[j], kho_kunit_own_kept(j));
+	for (j = 0; j < KHO_KUNIT_SHARED; j++)
+		kho_kunit_worker_folio(w, s->shared[j], kho_kunit_shared_kept(j));
+	kho_kunit_worker_range(w, kho_kunit_range_kept(w->id));
+
+	atomic_inc(&s->finished);
+	wake_up_var(&s->finished);
+	return 0;
+}
+
+/* A locked walk in the middle of changes still sees an ordered set of keys. */
+static int kho_kunit_walk_key(unsigned long key, void *data)
+{
+	unsigned long *prev = data;
+	unsigned int order;
+	phys_addr_t phys;
+
+	if (key <= *prev)
+		return -EBADMSG;
+	*prev = key;
+	return kho_radix_decode_key(key, &phys, &order);
+}
+
+static int kho_kunit_walker_fn(void *data)
+{
+	const struct kho_radix_walk_cb cb = { .leaf = kho_kunit_walk_key };
+	struct kho_kunit_stress *s = data;
+	struct kho_radix_tree *tree = kho_out_tree_for_test();
+	unsigned long prev;
+	int err;
+
+	while (!kthread_should_stop()) {
+		prev = 0;
+		err = kho_radix_walk_tree(tree, &cb, &prev);
+		if (err && !s->walk_err)
+			s->walk_err = err;
+		s->walks++;
+		cond_resched();
+	}
+	return 0;
+}
+
+static struct task_struct *kho_kunit_start(int (*fn)(void *data), void *data,
+					   unsigned int id)
+{
+	struct task_struct *task;
+
+	task = kthread_create(fn, data, "kho_kunit/%u", id);
+	if (IS_ERR(task))
+		return task;
+	get_task_struct(task);
+	wake_up_process(task);
+	return task;
+}
+
+/*
+ * The size of the tree that holds @want's keys, built from them privately:
+ * a tree gives back every page it no longer needs, so its keys alone
+ * determine its pages.
+ */
+static void kho_kunit_reference_size(struct kunit *test,
+				     struct kho_kunit_snapshot *want)
+{
+	struct kho_radix_tree ref;
+	unsigned long i;
+	int err;
+
+	KUNIT_ASSERT_EQ(test, kho_radix_tree_init(&ref), 0);
+	for (i = 0, err = 0; i < want->nr_keys && !err; i++)
+		err = kho_radix_add_key(&ref, want->keys[i]);
+	if (!err)
+		err = kho_radix_tree_stats(&ref, &want->stats);
+	kho_radix_tree_destroy(&ref);
+	KUNIT_ASSERT_EQ(test, err, 0);
+	KUNIT_ASSERT_EQ(test, want->stats.keys, want->nr_keys);
+}
+
+static int kho_kunit_cmp_key(const void *a, const void *b)
+{
+	unsigned long x = *(const unsigned long *)a;
+	unsigned long y = *(const unsigned long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void kho_kunit_add_key(struct kho_kunit_snapshot *snap, unsigned long key)
+{
+	if (snap->nr_keys < snap->max_keys)
+		snap->keys[snap->nr_keys++] = key;
+}
+
+static void kho_kunit_add_folio_key(struct kho_kunit_snapshot *snap,
+				    struct folio *folio)
+{
+	kho_kunit_add_key(snap, kho_kunit_key(folio_pfn(folio), folio_order(folio)));
+}
+
+/* The keys kho_preserve_pages() adds for @range. */
+static void kho_kunit_add_range_keys(struct kho_kunit_snapshot *snap,
+				     const struct kho_kunit_range *range)
+{
+	unsigned long pfn = page_to_pfn(range->page);
+	unsigned long end = pfn + range->nr_pages;
+	unsigned int order;
+
+	for (; pfn < end; pfn += 1UL << order) {
+		order = kho_kunit_block_order(pfn, end);
+		kho_kunit_add_key(snap, kho_kunit_key(pfn, order));
+	}
+}
+
+/* The folios the workers use; every one is unpreserved when the test ends. */
+static struct folio *kho_kunit_stress_folio(struct kunit *test, unsigned int i)
+{
+	struct folio *folio = kho_kunit_folio(test, i % 3);
+	int err;
+
+	err = kunit_add_action_or_reset(test, kho_kunit_unpreserve_folio, folio);
+	KUNIT_ASSERT_EQ(test, err, 0);
+	return folio;
+}
+
+/*
+ * Guards the tree lock and the allocate-outside-the-lock insertion against
+ * concurrent users: preserve and unpreserve from several threads, of the
+ * same folios too, with a walker in their midst, never fail, and leave
+ * the tree holding exactly what the last changes made it hold.
+ */
+static void kho_preserve_concurrent(struct kunit *test)
+{
+	struct kho_kunit_snapshot *before, *want;
+	struct kho_kunit_stress *s;
+	struct kho_kunit_worker *w;
+	unsigned int i, j, started = 0;
+	struct folio *block;
+	int err;
+
+	s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	for (j = 0; j < KHO_KUNIT_SHARED; j++)
+		s->shared[j] = kho_kunit_stress_folio(test, j);
+	for (i = 0; i < KHO_KUNIT_WORKERS; i++) {
+		w = &s->workers[i];
+		w->stress = s;
+		w->id = i;
+		for (j = 0; j < KHO_KUNIT_OWN; j++)
+			w->own[j] = kho_kunit_stress_folio(test, i + j);
+		block = kho_kunit_folio(test, KHO_KUNIT_STRESS_ORDER);
+		w->range.page = folio_page(block, 1);
+		w->range.nr_pages = folio_nr_pages(block) - 2;
+		err = kunit_add_action_or_reset(test, kho_kunit_unpreserve_range,
+						&w->range);
+		KUNIT_ASSERT_EQ(test, err, 0);
+	}
+
+	before = kho_kunit_snapshot(test, 0);
+	want = kho_kunit_snapshot(test, KHO_KUNIT_STRESS_KEYS);
+
+	s->walker = kho_kunit_start(kho_kunit_walker_fn, s, KHO_KUNIT_WORKERS);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, s->walker);
+	for (i = 0; i < KHO_KUNIT_WORKERS; i++) {
+		w = &s->workers[i];
+		w->task = kho_kunit_start(kho_kunit_worker_fn, w, i);
+		if (IS_ERR(w->task))
+			break;
+		started++;
+	}
+	/* Workers that did start must not wait at the barrier for the others. */
+	if (started < KHO_KUNIT_WORKERS) {
+		atomic_add(KHO_KUNIT_WORKERS - started, &s->arrived);
+		wake_up_var(&s->arrived);
+	}
+	/* Stopping a thread that has not run yet would keep it from running. */
+	wait_var_event(&s->finished, atomic_read(&s->finished) == started);
+	for (i = 0; i < started; i++)
+		kthread_stop_put(s->workers[i].task);
+	kthread_stop_put(s->walker);
+
+	KUNIT_ASSERT_EQ_MSG(test, started, KHO_KUNIT_WORKERS, "cannot start workers");
+	for (i = 0; i < KHO_KUNIT_WORKERS; i++)
+		KUNIT_EXPECT_EQ_MSG(test, s->workers[i].err, 0, "worker %u", i);
+	KUNIT_EXPECT_EQ(test, s->walk_err, 0);
+	KUNIT_EXPECT_GT(test, s->walks, 0);
+	kunit_info(test, "%u workers x %u rounds, %lu walks of the tree\n",
+		   KHO_KUNIT_WORKERS, KHO_KUNIT_ROUNDS, s->walks);
+
+	/* The reference: the tree before, plus what the workers left preserved. */
+	for (j = 0; j < KHO_KUNIT_SHARED; j++)
+		if (kho_kunit_shared_kept(j))
+			kho_kunit_add_folio_key(want, s->shared[j]);
+	for (i = 0; i < KHO_KUNIT_WORKERS; i++) {
+		w = &s->workers[i];
+		for (j = 0; j < KHO_KUNIT_OWN; j++)
+			if (kho_kunit_own_kept(j))
+				kho_kunit_add_folio_key(want, w->own[j]);
+		if (kho_kunit_range_kept(i))
+			kho_kunit_add_range_keys(want, &w->range);
+	}
+	KUNIT_ASSERT_LT(test, want->nr_keys, want->max_keys);
+	sort(want->keys, want->nr_keys, sizeof(*want->keys), kho_kunit_cmp_key, NULL);
+	kho_kunit_reference_size(test, want);
+	kho_kunit_expect_tree(test, want, "after the workers");
+
+	/* Undoing it all gives the tree back, and every page it had grown by. */
+	for (j = 0; j < KHO_KUNIT_SHARED; j++)
+		kho_unpreserve_folio(s->shared[j]);
+	for (i = 0; i < KHO_KUNIT_WORKERS; i++) {
+		w = &s->workers[i];
+		for (j = 0; j < KHO_KUNIT_OWN; j++)
+			kho_unpreserve_folio(w->own[j]);
+		kho_unpreserve_pages(w->range.page, w->range.nr_pages);
+	}
+	kho_kunit_expect_tree(test, before, "after unpreserving all");
+}
+
+/*
+ * Restore, within one boot. Restore takes back blocks that early boot found
+ * in the previous kernel's tree: it trusts the order tag in each block's
+ * head page and nothing else. An "incoming" block here is memory of this
+ * kernel's allocator, split into order-0 pages and tagged the same way, so
+ * every case below sees exactly what restore sees after a kexec.
+ */
+struct kho_kunit_incoming {
+	struct page *first;
+	unsigned int order;
+	unsigned long claimed;	/* pages restore handed out */
+};
+
+/*
+ * Give the memory back, whatever restore made of it: folios it rebuilt go as
+ * folios, all other pages one by one. Restore also counted what it handed
+ * out as managed memory, which it already was.
+ */
+static void kho_kunit_incoming_free(void *data)
+{
+	struct kho_kunit_incoming *in = data;
+	unsigned long nr = 1UL << in->order;
+	struct page *page;
+	unsigned long i;
+
+	unsigned long step;
+
+	adjust_managed_page_count(in->first, -(long)in->claimed);
+	for (i = 0; i < nr; i += step) {
+		page = in->first + i;
+		set_page_private(page, 0);
+		step = 1;
+		if (PageHead(page)) {
+			step = folio_nr_pages(page_folio(page));
+			folio_put(page_folio(page));
+		} else {
+			put_page(page);
+		}
+	}
+}
+
+static struct kho_kunit_incoming *kho_kunit_incoming(struct kunit *test,
+						     unsigned int order)
+{
+	struct kho_kunit_incoming *in;
+	struct page *page;
+	int err;
+
+	in = kunit_kzalloc(test, sizeof(*in), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, in);
+
+	page = alloc_pages(GFP_KERNEL | __GFP_NOWARN, order);
+	KUNIT_ASSERT_NOT_NULL_MSG(test, page, "no free block of order %u", order);
+	split_page(page, order);
+	memset(page_address(page), KHO_KUNIT_PATTERN, PAGE_SIZE << order);
+	in->first = page;
+	in->order = order;
+
+	err = kunit_add_action_or_reset(test, kho_kunit_incoming_free, in);
+	KUNIT_ASSERT_EQ(test, err, 0);
+	return in;
+}
+
+static phys_addr_t kho_kunit_in_phys(const struct kho_kunit_incoming *in,
+				     unsigned long i)
+{
+	return page_to_phys(in->first + i);
+}
+
+/* Tag pages [@i, @i + @nr) as the blocks kho_preserve_pages() makes of them. */
+static void kho_kunit_tag_range(struct kho_kunit_incoming *in, unsigned long i,
+				unsigned long nr)
+{
+	unsigned long pfn = page_to_pfn(in->first + i);
+	unsigned long end = pfn + nr;
+	unsigned int order;
+
+	for (; pfn < end; pfn += 1UL << order) {
+		order = kho_kunit_block_order(pfn, end);
+		set_page_private(pfn_to_page(pfn), kho_head_tag(order));
+	}
+}
+
+static struct folio *kho_kunit_restore_folio(struct kho_kunit_incoming *in,
+					     unsigned long i)
+{
+	struct folio *folio = kho_restore_folio(kho_kunit_in_phys(in, i));
+
+	if (folio)
+		in->claimed += folio_nr_pages(folio);
+	return folio;
+}
+
+static struct page *kho_kunit_restore_pages(struct kho_kunit_incoming *in,
+					    unsigned long i, unsigned long nr)
+{
+	struct page *page = kho_restore_pages(kho_kunit_in_phys(in, i), nr);
+
+	if (page)
+		in->claimed += nr;
+	return page;
+}
+
+/* Expect page @i to be tagged as the head of a block of @order, or not (-1). */
+static void kho_kunit_expect_tag(struct kunit *test,
+				 const struct kho_kunit_incoming *in,
+				 unsigned long i, int order)
+{
+	KUNIT_EXPECT_EQ_MSG(test, kho_head_order(page_private(in->first + i)),
+			    order, "page %lu", i);
+}
+
+/* Expect @nr pages from @i to be plain pages with one reference each. */
+static void kho_kunit_expect_unowned(struct kunit *test,
+				     const struct kho_kunit_incoming *in,
+				     unsigned long i, unsigned long nr)
+{
+	unsigned long end = i + nr;
+
+	for (; i < end; i++) {
+		KUNIT_EXPECT_EQ_MSG(test, page_ref_count(in->first + i), 1,
+				    "page %lu", i);
+		KUNIT_EXPECT_FALSE_MSG(test, PageHead(in->first + i), "page %lu", i);
+		KUNIT_EXPECT_FALSE_MSG(test, PageTail(in->first + i), "page %lu", i);
+	}
+}
+
+/*
+ * Guards against restoring a block from the middle: a tail page of a
+ * preserved block is refused, by folio and by page range, and the block can
+ * still be restored from its head, once; the folio then has one owner.
+ */
+static void kho_restore_folio_tail_page(struct kunit *test)
+{
+	struct kho_kunit_incoming *in = kho_kunit_incoming(test, 3);
+	struct folio *folio;
+	unsigned long i;
+
+	kho_kunit_tag_range(in, 0, 8);
+	for (i = 1; i < 8; i++) {
+		KUNIT_EXPECT_NULL(test, kho_kunit_restore_folio(in, i));
+		KUNIT_EXPECT_NULL(test, kho_kunit_restore_pages(in, i, 1));
+		KUNIT_EXPECT_NULL(test, kho_kunit_restore_pages(in, i, 8 - i));
+	}
+	kho_kunit_expect_tag(test, in, 0, 3);
+	kho_kunit_expect_unowned(test, in, 0, 8);
+
+	folio = kho_kunit_restore_folio(in, 0);
+	KUNIT_ASSERT_NOT_NULL(test, folio);
+	KUNIT_EXPECT_PTR_EQ(test, folio_page(folio, 0), in->first);
+	KUNIT_EXPECT_EQ(test, folio_order(folio), 3);
+	KUNIT_EXPECT_EQ(test, folio_ref_count(folio), 1);
+	KUNIT_EXPECT_TRUE(test, kho_kunit_untouched(folio_address(folio),
+						    folio_size(folio)));
+
+	/* Neither the head again nor a tail gives a second owner. */
+	KUNIT_EXPECT_NULL(test, kho_kunit_restore_folio(in, 0));
+	KUNIT_EXPECT_NULL(test, kho_kunit_restore_pages(in, 0, 8));
+	KUNIT_EXPECT_NULL(test, kho_kunit_restore_folio(in, 1));
+	KUNIT_EXPECT_EQ(test, folio_ref_count(folio), 1);
+	KUNIT_EXPECT_EQ(test, in->claimed, 8);
+}
+
+/*
+ * Restoring the same page range twice gives it once: the second call, and
+ * any later restore of one of its blocks, return NULL.
+ */
+static void kho_restore_pages_twice(struct kunit *test)
+{
+	struct kho_kunit_incoming *in = kho_kunit_incoming(test, 3);
+	struct page *page;
+	unsigned long i;
+
+	kho_kunit_tag_range(in, 1, 6);
+	page = kho_kunit_restore_pages(in, 1, 6);
+	KUNIT_ASSERT_PTR_EQ(test, page, in->first + 1);
+	for (i = 1; i < 7; i++)
+		kho_kunit_expect_tag(test, in, i, -1);
+	kho_kunit_expect_unowned(test, in, 1, 6);
+
+	KUNIT_EXPECT_NULL(test, kho_kunit_restore_pages(in, 1, 6));
+	for (i = 1; i < 7; i++) {
+		KUNIT_EXPECT_NULL(test, kho_kunit_restore_folio(in, i));
+		KUNIT_EXPECT_NULL(test, kho_kunit_restore_pages(in, i, 1));
+	}
+	kho_kunit_expect_unowned(test, in, 1, 6);
+	KUNIT_EXPECT_EQ(test, in->claimed, 6);
+	KUNIT_EXPECT_TRUE(test, kho_kunit_untouched(page_address(page), 6 * PAGE_SIZE));
+}
+
+/*
+ * A restore of pages [first, first + nr) of the range [1, 7) of an 8-page
+ * block, which was preserved as the blocks 1, 2-3, 4-5 and 6.
+ */
+struct kho_kunit_restore_case {
+	const char *desc;
+	unsigned long first;
+	unsigned long nr;
+	bool restores;	/* the pages are exactly some of the blocks */
+};
+
+static const struct kho_kunit_restore_case kho_kunit_restore_cases[] = {
+	{ "the range preserved",		1, 6,		true },
+	{ "one page short, mid-block",		1, 4,		false },
+	{ "one page more",			1, 7,		false },
+	{ "ending inside the second block",	1, 2,		false },
+	{ "first block only",			1, 1,		true },
+	{ "first two blocks",			1, 3,		true },
+	{ "last two blocks",			4, 3,		true },
+	{ "starting inside a block",		3, 4,		false },
+	{ "starting before the range",		0, 7,		false },
+	{ "the whole block",			0, 8,		false },
+	{ "a count that wraps",			1, ULONG_MAX,	false },
+	{ "a count far past memory",		1, 1UL << 40,	false },
+};
+
+KUNIT_ARRAY_PARAM_DESC(kho_kunit_restore, kho_kunit_restore_cases, desc);
+
+/*
+ * Guards kho_restore_pages() with the wrong page count: unless the count
+ * covers whole blocks exactly, nothing is restored (no block of the range
+ * loses its tag), and the range can then be restored with the right count.
+ * A count that does cover whole blocks restores just those, and the rest
+ * stays restorable: every page ends up with one owner, never two.
+ */
+static void kho_restore_pages_wrong_count(struct kunit *test)
+{
+	const struct kho_kunit_restore_case *c = test->param_value;
+	static const int tags[8] = { -1, 0, 1, -1, 1, -1, 0, -1 };
+	struct kho_kunit_incoming *in = kho_kunit_incoming(test, 3);
+	struct page *page;
+	unsigned long i;
+
+	kho_kunit_tag_range(in, 1, 6);
+	page = kho_kunit_restore_pages(in, c->first, c->nr);
+	if (!c->restores) {
+		KUNIT_EXPECT_NULL(test, page);
+		for (i = 0; i < 8; i++)
+			kho_kunit_expect_tag(test, in, i, tags[i]);
+		kho_kunit_expect_unowned(test, in, 0, 8);
+		KUNIT_EXPECT_EQ(test, in->claimed, 0);
+	} else {
+		KUNIT_EXPECT_PTR_EQ(test, page, in->first + c->first);
+		for (i = 0; i < 8; i++)
+			kho_kunit_expect_tag(test, in, i,
+					     i >= c->first && i < c->first + c->nr ?
+					     -1 : tags[i]);
+	}
+
+	/* Then every block not restored yet, each on its own. */
+	for (i = 1; i < 7; i++)
+		if (tags[i] >= 0 && kho_head_order(page_private(in->first + i)) >= 0)
+			KUNIT_EXPECT_NOT_NULL(test, kho_kunit_restore_pages(in, i, 1UL << tags[i]));
+
+	KUNIT_EXPECT_EQ(test, in->claimed, 6);
+	KUNIT_EXPECT_NULL(test, kho_kunit_restore_pages(in, 1, 6));
+	kho_kunit_expect_unowned(test, in, 0, 8);
+	KUNIT_EXPECT_TRUE(test, kho_kunit_untouched(page_address(in->first),
+						    8 * PAGE_SIZE));
+}
+
+/*
+ * A range one of whose blocks was restored as a folio is refused as a
+ * whole, and its other blocks keep their tags: a failed restore changes
+ * nothing, so no page gets a second owner.
+ */
+static void kho_restore_pages_mixed(struct kunit *test)
+{
+	struct kho_kunit_incoming *in = kho_kunit_incoming(test, 3);
+	struct folio *folio;
+
+	kho_kunit_tag_range(in, 1, 6);
+	folio = kho_kunit_restore_folio(in, 4);
+	KUNIT_ASSERT_NOT_NULL(test, folio);
+	KUNIT_EXPECT_EQ(test, folio_order(folio), 1);
+
+	KUNIT_EXPECT_NULL(test, kho_kunit_restore_pages(in, 1, 6));
+	kho_kunit_expect_tag(test, in, 1, 0);
+	kho_kunit_expect_tag(test, in, 2, 1);
+	kho_kunit_expect_tag(test, in, 6, 0);
+	KUNIT_EXPECT_EQ(test, folio_ref_count(folio), 1);
+	KUNIT_EXPECT_TRUE(test, folio_test_large(folio));
+
+	KUNIT_EXPECT_NOT_NULL(test, kho_kunit_restore_pages(in, 1, 3));
+	KUNIT_EXPECT_NULL(test, kho_kunit_restore_pages(in, 4, 2));
+	KUNIT_EXPECT_NOT_NULL(test, kho_kunit_restore_pages(in, 6, 1));
+	KUNIT_EXPECT_EQ(test, in->claimed, 6);
+}
+
+/*
+ * Two threads restore the same blocks at the same moment, one as folios and
+ * the other as pages, in the same order so that they collide on each block.
+ */
+#define KHO_KUNIT_RACE_ORDER	6
+#define KHO_KUNIT_RACE_BLOCKS	BIT(KHO_KUNIT_RACE_ORDER)
+#define KHO_KUNIT_RACE_ROUNDS	100
+
+struct kho_kunit_race {
+	struct kho_kunit_incoming *in;
+	atomic_t ready;		/* threads at the start line */
+	atomic_t done;		/* threads through every block */
+};
+
+struct kho_kunit_racer {
+	struct kho_kunit_race *race;
+	bool as_folio;
+	struct task_struct *task;
+	DECLARE_BITMAP(won, KHO_KUNIT_RACE_BLOCKS);
+};
+
+static int kho_kunit_racer_fn(void *data)
+{
+	struct kho_kunit_racer *r = data;
+	struct kho_kunit_race *race = r->race;
+	phys_addr_t phys;
+	unsigned int i;
+	bool won;
+
+	atomic_inc(&race->ready);
+	while (atomic_read(&race->ready) < 2)
+		cpu_relax();
+
+	for (i = 0; i < KHO_KUNIT_RACE_BLOCKS; i++) {
+		phys = kho_kunit_in_phys(race->in, i);
+		if (r->as_folio)
+			won = !!kho_restore_folio(phys);
+		else
+			won = !!kho_restore_pages(phys, 1);
+		if (won)
+			__set_bit(i, r->won);
+	}
+
+	atomic_inc(&race->done);
+	wake_up_var(&race->done);
+	return 0;
+}
+
+/*
+ * Guards against the race in which two restores of one block both read its
+ * tag before either cleared it, and both got the block: concurrent restores
+ * of the same memory are a caller bug, but must still not give a page two
+ * owners. Of two restores that race for a block, exactly one gets it.
+ */
+static void kho_restore_concurrent(struct kunit *test)
+{
+	struct kho_kunit_racer *racers;
+	struct kho_kunit_race race = { };
+	unsigned int round, i, started;
+	unsigned long twice = 0, never = 0;
+
+	racers = kunit_kcalloc(test, 2, sizeof(*racers), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, racers);
+	race.in = kho_kunit_incoming(test, KHO_KUNIT_RACE_ORDER);
+
+	for (round = 0; round < KHO_KUNIT_RACE_ROUNDS; round++) {
+		for (i = 0; i < KHO_KUNIT_RACE_BLOCKS; i++)
+			set_page_private(race.in->first + i, kho_head_tag(0));
+		atomic_set(&race.ready, 0);
+		atomic_set(&race.done, 0);
+
+		for (started = 0; started < 2; started++) {
+			racers[started].race = &race;
+			racers[started].as_folio = !started;
+			bitmap_zero(racers[started].won, KHO_KUNIT_RACE_BLOCKS);
+			racers[started].task = kho_kunit_start(kho_kunit_racer_fn,
+							       &racers[started], started);
+			if (IS_ERR(racers[started].task))
+				break;
+		}
+		/* A lone racer must not wait at the start line for ever. */
+		if (started < 2)
+			atomic_inc(&race.ready);
+		wait_var_event(&race.done, atomic_read(&race.done) == started);
+		for (i = 0; i < started; i++)
+			kthread_stop_put(racers[i].task);
+		KUNIT_ASSERT_EQ_MSG(test, started, 2, "cannot start the racers");
+
+		for (i = 0; i < KHO_KUNIT_RACE_BLOCKS; i++) {
+			if (test_bit(i, racers[0].won) && test_bit(i, racers[1].won))
+				twice++;
+			else if (test_bit(i, racers[0].won) || test_bit(i, racers[1].won))
+				race.in->claimed++;
+			else
+				never++;
+		}
+		/* A block restored twice was counted as managed memory twice. */
+		race.in->claimed += 2 * twice;
+		if (twice || never)
+			break;
+	}
+
+	KUNIT_EXPECT_EQ_MSG(test, twice, 0, "round %u: blocks restored twice", round);
+	KUNIT_EXPECT_EQ_MSG(test, never, 0, "round %u: blocks never restored", round);
+	kho_kunit_expect_unowned(test, race.in, 0, KHO_KUNIT_RACE_BLOCKS);
+}
+
 static struct kunit_case kho_test_cases[] = {
 	KUNIT_CASE_PARAM(kho_preserve_folio_orders, kho_kunit_order_gen_params),
 	KUNIT_CASE(kho_preserve_folio_twice),
@@ -593,12 +1709,27 @@ static struct kunit_case kho_test_cases[] = {
 	KUNIT_CASE(kho_add_subtree_bad_blob),
 	KUNIT_CASE(kho_restore_folio_not_preserved),
 	KUNIT_CASE(kho_restore_pages_not_preserved),
+	KUNIT_CASE(kho_restore_folio_tail_page),
+	KUNIT_CASE(kho_restore_pages_twice),
+	KUNIT_CASE_PARAM(kho_restore_pages_wrong_count, kho_kunit_restore_gen_params),
+	KUNIT_CASE(kho_restore_pages_mixed),
+	KUNIT_CASE(kho_restore_concurrent),
+	KUNIT_CASE(kho_preserve_folio_nomem),
+	KUNIT_CASE(kho_preserve_pages_nomem),
+	KUNIT_CASE(kho_preserve_concurrent),
 	{}
 };
+
+/* A case that failed half-way must not leave its fault armed. */
+static void kho_kunit_exit(struct kunit *test)
+{
+	kho_radix_fault_disarm(NULL);
+}
 
 static struct kunit_suite kho_test_suite = {
 	.name = "kho",
 	.init = kho_kunit_init,
+	.exit = kho_kunit_exit,
 	.test_cases = kho_test_cases,
 };
 
@@ -606,3 +1737,4 @@ kunit_test_suite(kho_test_suite);
 
 MODULE_DESCRIPTION("KUnit tests for the KHO preservation API");
 MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS("EXPORTED_FOR_KUNIT_TESTING");

@@ -47,6 +47,14 @@
 #include <linux/string.h>
 #include <linux/types.h>
 
+#ifdef CONFIG_KHO_KUNIT_HOOKS
+#include <kunit/visibility.h>
+#include <linux/compiler.h>
+#include <linux/sched.h>
+
+#include "kho_kunit_hooks.h"
+#endif
+
 /* Keys are routed with unsigned long shifts; the top table's span must fit. */
 static_assert(KHO_RADIX_KEY_WIDTH < BITS_PER_LONG);
 /* Leaf words and table entries are both scanned as u64. */
@@ -73,6 +81,91 @@ static unsigned int kho_radix_index(unsigned long key, unsigned int level)
 	return (key >> kho_radix_shift(level)) & (KHO_RADIX_TABLE_ENTRIES - 1);
 }
 
+#ifdef CONFIG_KHO_KUNIT_HOOKS
+/*
+ * The fault a KUnit test armed. Only its task writes the counters, and any
+ * other task merely reads @task to see that the fault is not its own, so no
+ * lock is needed; one fault at a time is enough for tests that run in turn.
+ */
+static struct kho_radix_fault kho_radix_fault;
+
+/**
+ * kho_radix_fault_arm - Fail, or interrupt, a chosen tree page allocation.
+ * @fault: the task, the allocation to fail and the call to make; its
+ *         counters are ignored.
+ *
+ * Replaces any fault armed before and starts counting from 0.
+ *
+ * Context: Process context. @fault->task must not be allocating tree pages
+ * while the fault is armed or disarmed: usually it is the caller.
+ */
+VISIBLE_IF_KUNIT void kho_radix_fault_arm(const struct kho_radix_fault *fault)
+{
+	struct kho_radix_fault *armed = &kho_radix_fault;
+
+	WRITE_ONCE(armed->task, NULL);
+	armed->fail_nth = fault->fail_nth;
+	armed->call_nth = fault->call_nth;
+	armed->call = fault->call;
+	armed->data = fault->data;
+	armed->allocs = 0;
+	armed->frees = 0;
+	WRITE_ONCE(armed->task, fault->task);
+}
+EXPORT_SYMBOL_IF_KUNIT(kho_radix_fault_arm);
+
+/**
+ * kho_radix_fault_disarm - Stop failing allocations and report the counts.
+ * @fault: filled with the armed fault and its counters; may be NULL.
+ *
+ * Context: Process context, with the same rule as kho_radix_fault_arm().
+ */
+VISIBLE_IF_KUNIT void kho_radix_fault_disarm(struct kho_radix_fault *fault)
+{
+	struct task_struct *task = READ_ONCE(kho_radix_fault.task);
+
+	WRITE_ONCE(kho_radix_fault.task, NULL);
+	if (fault) {
+		*fault = kho_radix_fault;
+		fault->task = task;
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(kho_radix_fault_disarm);
+
+/*
+ * Count an allocation of the watched task; true if it is to fail. The call
+ * may allocate too: its allocations are numbered after this one.
+ */
+static bool kho_radix_fault_alloc(void)
+{
+	struct kho_radix_fault *fault = &kho_radix_fault;
+	unsigned int nth;
+
+	if (READ_ONCE(fault->task) != current)
+		return false;
+
+	nth = ++fault->allocs;
+	if (nth == fault->call_nth && fault->call)
+		fault->call(fault->data);
+	return nth == fault->fail_nth;
+}
+
+static void kho_radix_fault_free(void)
+{
+	if (READ_ONCE(kho_radix_fault.task) == current)
+		kho_radix_fault.frees++;
+}
+#else
+static bool kho_radix_fault_alloc(void)
+{
+	return false;
+}
+
+static void kho_radix_fault_free(void)
+{
+}
+#endif /* CONFIG_KHO_KUNIT_HOOKS */
+
 /*
  * Whole pages from the page allocator, never slab: a slab object may be a
  * KFENCE object, and the KFENCE pool can sit in scratch memory, which the
@@ -80,11 +173,14 @@ static unsigned int kho_radix_index(unsigned long key, unsigned int level)
  */
 static void *kho_radix_alloc_page(void)
 {
+	if (kho_radix_fault_alloc())
+		return NULL;
 	return (void *)get_zeroed_page(GFP_KERNEL);
 }
 
 static void kho_radix_free_page(void *page)
 {
+	kho_radix_fault_free();
 	free_page((unsigned long)page);
 }
 

@@ -9,6 +9,8 @@
  *
  * Restore trusts only the head tag: an address whose page does not carry
  * one was not preserved, or was restored already, and nothing is changed.
+ * The tag is taken atomically before anything else changes, so that even
+ * restores that race for one block (a caller bug) never both get it.
  */
 
 #define pr_fmt(fmt) "KHO: " fmt
@@ -43,7 +45,29 @@ static struct page *kho_preserved_head(phys_addr_t phys, unsigned int *order)
 	return page;
 }
 
-/* Turn a tagged block into allocated pages of this kernel. */
+/*
+ * A taken tag: the block is being restored, and no other restore may have
+ * it. It keeps the order, so that a restore of several blocks can give the
+ * tags back when a later block fails, but kho_head_order() refuses it.
+ */
+#define KHO_HEAD_TAKEN	BIT(31)
+static_assert(!(KHO_HEAD_TAKEN & (KHO_HEAD_TAG | KHO_HEAD_ORDER)));
+
+/* Take a block's tag; false if another restore took it first. */
+static bool kho_take_head(struct page *head, unsigned int order)
+{
+	unsigned long tag = kho_head_tag(order);
+
+	return try_cmpxchg(&head->private, &tag, tag | KHO_HEAD_TAKEN);
+}
+
+/* The order a taken tag keeps. */
+static unsigned int kho_taken_order(struct page *head)
+{
+	return page_private(head) & KHO_HEAD_ORDER;
+}
+
+/* Turn a block whose tag was taken into allocated pages of this kernel. */
 static void kho_claim_block(struct page *head, unsigned int order,
 			    bool as_folio)
 {
@@ -86,7 +110,7 @@ struct folio *kho_restore_folio(phys_addr_t phys)
 	unsigned int order;
 
 	head = kho_preserved_head(phys, &order);
-	if (!head || order > MAX_FOLIO_ORDER) {
+	if (!head || order > MAX_FOLIO_ORDER || !kho_take_head(head, order)) {
 		pr_warn("no preserved folio at %pa\n", &phys);
 		return NULL;
 	}
@@ -104,7 +128,8 @@ EXPORT_SYMBOL_GPL(kho_restore_folio);
  * The range must be covered exactly by preserved blocks, as after
  * kho_preserve_pages() of the same range. Each page comes back as an order-0
  * page with one reference, owned by the caller. Nothing is restored unless
- * the whole range can be.
+ * the whole range can be; a concurrent restore of one of its blocks may
+ * make both fail.
  *
  * Context: Process context, after memblock_free_all().
  * Return: the first page, or NULL if the range is not exactly preserved.
@@ -113,28 +138,36 @@ struct page *kho_restore_pages(phys_addr_t phys, unsigned long nr_pages)
 {
 	unsigned long start = PHYS_PFN(phys);
 	unsigned long end = start + nr_pages;
-	unsigned long pfn;
+	unsigned long pfn, stop;
 	unsigned int order;
 	struct page *head;
 
 	if (!PAGE_ALIGNED(phys) || !nr_pages || end < start)
 		return NULL;
 
-	/* Check the whole range first: a failure must change nothing. */
+	/* Take every block's tag first: a failure must change nothing. */
 	for (pfn = start; pfn < end; pfn += 1UL << order) {
 		head = kho_preserved_head(PFN_PHYS(pfn), &order);
-		if (!head || (1UL << order) > end - pfn) {
-			pr_warn("no preserved pages at %pa (+%lu pages)\n",
-				&phys, nr_pages);
-			return NULL;
-		}
+		if (!head || (1UL << order) > end - pfn ||
+		    !kho_take_head(head, order))
+			goto err_give_back;
 	}
 
 	for (pfn = start; pfn < end; pfn += 1UL << order) {
-		head = kho_preserved_head(PFN_PHYS(pfn), &order);
+		head = pfn_to_page(pfn);
+		order = kho_taken_order(head);
 		kho_claim_block(head, order, false);
 	}
 	return pfn_to_page(start);
+
+err_give_back:
+	pr_warn("no preserved pages at %pa (+%lu pages)\n", &phys, nr_pages);
+	for (stop = pfn, pfn = start; pfn < stop; pfn += 1UL << order) {
+		head = pfn_to_page(pfn);
+		order = kho_taken_order(head);
+		set_page_private(head, kho_head_tag(order));
+	}
+	return NULL;
 }
 EXPORT_SYMBOL_GPL(kho_restore_pages);
 

@@ -644,10 +644,11 @@ static int scn_preserve(struct scn_totals *t)
 		err = scn_preserve_range(4, 5, 1, t);
 	if (!err)
 		err = scn_preserve_vmalloc(77, t);
-	if (!err && cycles)
-		err = scn_cycles(scattered ?: 4096);
 	if (!err && scattered)
 		err = scn_preserve_scattered(scattered, t);
+	/* After the set, so that it lies where it lies without cycles too. */
+	if (!err && cycles)
+		err = scn_cycles(scattered ?: 4096);
 	if (!err && big_order)
 		err = scn_preserve_big(big_order, t);
 	return err;

@@ -12,7 +12,7 @@ S := scripts
 FUZZ_TIME ?= 600
 
 .PHONY: help deps base kernel stock demo check unit selftests scenarios \
-	corrupt bench fuzz clean
+	corrupt bench fuzz patches check-series docs clean
 
 help:
 	@echo 'KHO-stateless: Kexec HandOver with a stateless radix tree, for Linux 7.3'
@@ -26,6 +26,9 @@ help:
 	@echo '  corrupt     only the damaged-handover scenarios'
 	@echo '  bench       ours vs stock 7.3 side by side (about an hour); table in $$KHO_BUILD/bench'
 	@echo '  fuzz        fuzz the incoming-tree validator for FUZZ_TIME seconds (default 600)'
+	@echo '  patches     the git format-patch series against 7.3, cover letter, checkpatch'
+	@echo '  check-series  git am the series onto a clean base, build every prefix, base KHO selftest'
+	@echo '  docs        build our rst with the kernel doc build (Sphinx), fail on warnings'
 	@echo '  kernel      build our test kernel;  stock: the pristine 7.3 one'
 	@echo '  base        fetch the Linux 7.3 base tree;  deps: install Debian packages'
 	@echo '  clean       remove build outputs (keeps the base and ccache)'
@@ -71,6 +74,15 @@ bench: deps
 
 fuzz: deps
 	@$(MAKE) -s -C tools/testing/kho_radix fuzz FUZZ_TIME=$(FUZZ_TIME)
+
+patches: deps
+	@$(S)/make-patches.sh
+
+check-series: deps
+	@$(S)/check-series.sh
+
+docs: deps
+	@$(S)/check-docs.sh
 
 clean:
 	rm -rf $(KHO_BUILD)

@@ -4,6 +4,8 @@
 #
 #   bench.sh [quick]
 #
+# BENCH_PARTS limits the run to some of: scattered contig orders tree
+# userspace (default: all of them, in one invocation).
 # Builds stock 7.3 and ours with the same config (configs/test.config only:
 # no KUnit, no test hooks), then boots each workload as a two-kernel chain
 # (stock -> stock, ours -> ours) in QEMU and reads the *next* kernel's own
@@ -43,6 +45,8 @@ kho_module stock bench >/dev/null
 set +e
 
 stock_cap=${STOCK_CAP:-700}
+parts=" ${BENCH_PARTS:-scattered contig orders tree userspace} "
+part() { [[ $parts == *" $1 "* ]]; }
 if [ "$quick" = quick ]; then
 	sizes=(0 1024 16384)
 	big=(65536)
@@ -118,6 +122,7 @@ ratio() {
 row "workload" "stock" "ours" "stock/ours"
 row "--------" "-----" "----" "----------"
 
+part scattered || { sizes=(); big=(); }
 for n in "${sizes[@]}" "${big[@]}"; do
 	mem=$(mem_for "$n")
 	args="max_order=0,unpreserve=0,keep=0,scattered=$n"
@@ -166,24 +171,30 @@ for n in "${sizes[@]}" "${big[@]}"; do
 done
 
 # Contiguous memory: one 256 MiB aligned range through kho_preserve_pages().
+if part contig; then
 run stock-contig stock,stock "max_order=0,unpreserve=0,keep=0,big_order=16,stock=1" 4G 600 >/dev/null
 run ours-contig ours,ours "max_order=0,unpreserve=0,keep=0,big_order=16" 4G 600 >/dev/null
 s=$(window "$KHO_BUILD/logs/bench-stock-contig.log"); o=$(window "$KHO_BUILD/logs/bench-ours-contig.log")
 sk=$(awk -v s="$s" -v b="${win[stock-0]}" 'BEGIN { if (s != "") printf "%.1f", s - b }')
 ok=$(awk -v s="$o" -v b="${win[ours-0]}" 'BEGIN { if (s != "") printf "%.1f", s - b }')
 row "KHO time, 256 MiB contiguous" "${sk:-?} ms" "${ok:-?} ms" "$(ratio "$sk" "$ok")"
+fi
 
 # High-order folios: one folio of every order 0..10.
+if part orders; then
 run stock-orders stock,stock "max_order=10,unpreserve=0,keep=0,stock=1" 4G 600 >/dev/null
 run ours-orders ours,ours "max_order=10,unpreserve=0,keep=0" 4G 600 >/dev/null
 s=$(window "$KHO_BUILD/logs/bench-stock-orders.log"); o=$(window "$KHO_BUILD/logs/bench-ours-orders.log")
 sk=$(awk -v s="$s" -v b="${win[stock-0]}" 'BEGIN { if (s != "") printf "%.1f", s - b }')
 ok=$(awk -v s="$o" -v b="${win[ours-0]}" 'BEGIN { if (s != "") printf "%.1f", s - b }')
 row "KHO time, folios of orders 0..10" "${sk:-?} ms" "${ok:-?} ms" "$(ratio "$sk" "$ok")"
+fi
 
 # Tree size, counted by our kernel as it vets the incoming tree.
 vetted() { sed -nE 's/.*KHO: vetted ([0-9]+) tree pages and ([0-9]+) preserved blocks.*/\1 \2/p' "$1" | tail -n1; }
-for c in 0 10; do
+cycle_list=(0 10)
+part tree || cycle_list=()
+for c in "${cycle_list[@]}"; do
 	for k in stock ours; do
 		st=""; [ "$k" = stock ] && st=",stock=1"
 		run "$k-tree-$c" "$k,ours" "max_order=0,unpreserve=0,keep=0,scattered=16384,cycles=$c$st" 4G 600 >/dev/null
@@ -200,12 +211,14 @@ for c in 0 10; do
 done
 
 # Userspace: the tree walk against a plain read of the same bytes.
-make -s -C "$KHO_REPO/tools/testing/kho_radix" bench > "$out/userspace-$stamp.txt" 2>&1 || true
-{
-	echo
-	echo "# userspace (tools/testing/kho_radix bench), same machine:"
-	grep -E 'walk|read|tree|keys' "$out/userspace-$stamp.txt" | sed 's/^/#   /'
-} | tee -a "$table"
+if part userspace; then
+	make -s -C "$KHO_REPO/tools/testing/kho_radix" bench > "$out/userspace-$stamp.txt" 2>&1 || true
+	{
+		echo
+		echo "# userspace (tools/testing/kho_radix bench), same machine:"
+		grep -E 'walk|read|tree|keys' "$out/userspace-$stamp.txt" | sed 's/^/#   /'
+	} | tee -a "$table"
+fi
 
 ln -sf "$(basename "$table")" "$out/latest.txt"
 say "table saved in $table"

@@ -69,6 +69,8 @@ if want unit; then
 	fi
 	# The operator's report tool: decoder tests on saved and malformed FDTs.
 	run_ktap kho-report make -s -C "$KHO_REPO/tools/kho" check
+	# Our rst through the kernel's own doc build: no warnings.
+	run_ktap docs "$KHO_REPO/scripts/check-docs.sh"
 	# memblock_reserve_bulk() (patches/0002) in the base's memblock
 	# simulator, with the base's own memblock tests.
 	run_ktap memblock "$KHO_REPO/scripts/memblock-tests.sh"

@@ -21,6 +21,10 @@
 # Finally it checks that the series ends in exactly the tree that
 # scripts/overlay.sh builds, and runs the base's checkpatch.pl --strict on
 # every patch; the summary lines are printed and kept in OUT/checkpatch.txt.
+# A "checkpatch-ignore TYPE..." line in a patch's entry of series.conf
+# passes those types to checkpatch's --ignore for that patch only (for
+# userspace and test code that checkpatch's kernel rules misjudge); the
+# summary line then names them, and series/cover-letter.txt must say why.
 # Exit status 1 if the description is inconsistent or the series does not
 # reproduce the overlay, 3 if checkpatch reports an error or a warning.
 set -euo pipefail
@@ -81,10 +85,19 @@ while read -r kw rest; do
 		[ -f "$sdir/$rest.msg" ] || die "no commit message series/$rest.msg"
 		: > "$plan/$cur.file"; : > "$plan/$cur.apply"
 		: > "$plan/$cur.partial"; : > "$plan/$cur.maint"
+		: > "$plan/$cur.ignore"
 		;;
 	file|apply|maintainers)
 		read -ra words <<< "$rest"
 		add "${kw/maintainers/maint}" "${words[@]}"
+		;;
+	checkpatch-ignore)
+		read -ra words <<< "$rest"
+		[ ${#words[@]} -gt 0 ] || die "$conf: 'checkpatch-ignore' without a type"
+		for w in "${words[@]}"; do
+			[[ $w =~ ^[A-Z][A-Z0-9_]*$ ]] || die "$conf: '$w' is not a checkpatch type"
+		done
+		add ignore "${words[@]}"
 		;;
 	partial) add partial "$rest" ;;
 	*) die "$conf: unknown keyword '$kw'" ;;
@@ -287,9 +300,13 @@ git -C "$git" format-patch -q --cover-letter -o "$out" base..HEAD
 cp_err=0
 for p in "$out"/[0-9][0-9][0-9][0-9]-*.patch; do
 	case $p in */0000-cover-letter.patch) continue ;; esac
-	cp=(perl scripts/checkpatch.pl --strict --show-types --ignore FILE_PATH_CHANGES)
+	ign=FILE_PATH_CHANGES
+	n=$(basename "$p"); n=${n%%-*}; n=${n#00}
+	while read -r t; do ign+=,$t; done < "$plan/$n.ignore"
+	cp=(perl scripts/checkpatch.pl --strict --show-types --ignore "$ign")
 	rep=$(cd "$base" && "${cp[@]}" "$p" 2>&1 || true)
 	line=$(printf '%s\n' "$rep" | grep -a '^total: ' || true)
+	[ -z "$line" ] || [ "$ign" = FILE_PATH_CHANGES ] || line+=" (ignoring ${ign#FILE_PATH_CHANGES,})"
 	printf '%s: %s\n' "$(basename "$p")" "${line:-checkpatch printed no summary}" |
 		tee -a "$out/checkpatch.txt"
 	# Each report as "    FILE:LINE: TYPE: message".

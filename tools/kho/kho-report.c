@@ -57,7 +57,7 @@
  * on a stock 7.3 successor, quadratic in their number).
  */
 #define KR_FRAG_RUNS		1024
-#define KR_FRAG_AVG_BYTES	(1ull << 20)
+#define KR_FRAG_AVG_BYTES	(1024ull * 1024)
 
 struct kr_subtree {
 	char *name;
@@ -388,8 +388,9 @@ static void parse_fdt(struct kr_dir *d, const char *what, const void *buf, size_
 			fail(KR_EXIT_MALFORMED, "%s: subtree %s has no %s", what, s->name,
 			     KHO_PROP_DATA);
 		if (!s->has_size)
-			warn(d, "no-blob-size", "subtree %s has no %s: the next kernel "
-			     "cannot tell how large it is", s->name, KHO_PROP_SIZE);
+			warn(d, "no-blob-size",
+			     "subtree %s has no %s: the next kernel cannot tell how large it is",
+			     s->name, KHO_PROP_SIZE);
 		if (fdt_first_subnode(buf, node) >= 0)
 			warn(d, "nested-node", "subtree %s has child nodes, which KHO ignores",
 			     s->name);
@@ -638,8 +639,8 @@ static void analyse(struct kr_dir *d)
 	d->page_size = d->totals.page_size ? d->totals.page_size :
 		       (uint64_t)sysconf(_SC_PAGESIZE);
 	if (d->page_size < 4096 || (d->page_size & (d->page_size - 1)))
-		fail(KR_EXIT_MALFORMED, "%s: page size %" PRIu64 " is not a power of two "
-		     "of 4 KiB or more", d->name, d->page_size);
+		fail(KR_EXIT_MALFORMED, "%s: page size %" PRIu64
+		     " is not a power of two of 4 KiB or more", d->name, d->page_size);
 
 	if (d->has_ranges) {
 		qsort(d->ranges, d->nr_ranges, sizeof(*d->ranges), cmp_range);
@@ -680,26 +681,30 @@ static void analyse(struct kr_dir *d)
 			continue;
 		if (at >= 0)
 			warn(d, "blob-partly-preserved",
-			     "blob %s at 0x%" PRIx64 " (%" PRIu64 " bytes) is only partly "
-			     "in preserved memory", s->name, s->data, s->size);
+			     "blob %s at 0x%" PRIx64 " (%" PRIu64
+			     " bytes) is only partly in preserved memory",
+			     s->name, s->data, s->size);
 		else if (!strcmp(d->name, "out"))
 			warn(d, "blob-not-preserved",
-			     "blob %s at 0x%" PRIx64 " is not in preserved memory: the next "
-			     "kernel will find its memory reused", s->name, s->data);
+			     "blob %s at 0x%" PRIx64
+			     " is not in preserved memory: the next kernel will find its memory reused",
+			     s->name, s->data);
 		else
 			warn(d, "blob-not-preserved",
-			     "blob %s at 0x%" PRIx64 " was not preserved by the previous "
-			     "kernel: its contents cannot be trusted", s->name, s->data);
+			     "blob %s at 0x%" PRIx64
+			     " was not preserved by the previous kernel: its contents cannot be trusted",
+			     s->name, s->data);
 	}
 	for (i = 0; i < d->fdt.nr_subs; i++) {
 		struct kr_subtree *s = &d->fdt.subs[i];
 
 		if (!s->file && d->fdt.abi >= 0 && d->present)
-			warn(d, "blob-not-shown", "blob %s has no file in %s/sub_fdts/ "
-			     "(the kernel could not map it)", s->name, d->name);
+			warn(d, "blob-not-shown",
+			     "blob %s has no file in %s/sub_fdts/ (the kernel could not map it)",
+			     s->name, d->name);
 		else if (s->file && s->has_size && s->file_size != s->size)
-			warn(d, "blob-size", "blob %s: blob-size %" PRIu64 " but its file "
-			     "has %zu bytes", s->name, s->size, s->file_size);
+			warn(d, "blob-size", "blob %s: blob-size %" PRIu64
+			     " but its file has %zu bytes", s->name, s->size, s->file_size);
 	}
 
 	for (i = 0; i < d->nr_scratch && d->has_ranges; i++) {
@@ -710,8 +715,8 @@ static void analyse(struct kr_dir *d)
 
 			if (x->start < e && s < x->start + x->size) {
 				warn(d, "preserved-in-scratch",
-				     "preserved range 0x%" PRIx64 " overlaps scratch area %u: "
-				     "the next kernel will reject the whole handover",
+				     "preserved range 0x%" PRIx64
+				     " overlaps scratch area %u: the next kernel will reject the whole handover",
 				     x->start, i);
 				break;
 			}
@@ -728,9 +733,8 @@ static void analyse(struct kr_dir *d)
 		fmt_size(a, sizeof(a), d->bytes / d->runs);
 		fmt_size(b, sizeof(b), d->bytes);
 		warn(d, "fragmented",
-		     "%s preserved in %" PRIu64 " separate runs (%s on average): "
-		     "the next kernel makes one memory reservation per run in early "
-		     "boot; preserve larger or adjacent blocks to shorten it",
+		     "%s preserved in %" PRIu64
+		     " separate runs (%s on average): the next kernel makes one memory reservation per run in early boot; preserve larger or adjacent blocks to shorten it",
 		     b, d->runs, a);
 	}
 }
@@ -866,9 +870,9 @@ static void text_dir(const struct kr_dir *d, bool offline)
 		printf("preserved       (this kernel has no %s/ranges file)\n", d->name);
 	if (d->has_ranges) {
 		fmt_size(a, sizeof(a), d->bytes);
-		printf("preserved       %" PRIu64 " blocks, %" PRIu64 " pages, %s in %zu "
-		       "ranges, %" PRIu64 " runs\n", d->blocks, d->pages, a, d->nr_ranges,
-		       d->runs);
+		printf("preserved       %" PRIu64 " blocks, %" PRIu64
+		       " pages, %s in %zu ranges, %" PRIu64 " runs\n",
+		       d->blocks, d->pages, a, d->nr_ranges, d->runs);
 		printf("  %5s %10s %10s %10s %10s\n", "order", "block", "blocks", "pages",
 		       "bytes");
 		for (i = 0; i < KR_ORDERS; i++) {
@@ -1067,7 +1071,7 @@ static void free_dir(struct kr_dir *d)
 
 /* ---- main ---- */
 
-static void usage(FILE *out)
+static void print_usage(FILE *out)
 {
 	fprintf(out,
 		"usage: %s [--debugfs DIR] [--json] [--ranges N|all] [--strict]\n"
@@ -1130,15 +1134,15 @@ int main(int argc, char **argv)
 			strict = true;
 			break;
 		case 'h':
-			usage(stdout);
+			print_usage(stdout);
 			return KR_EXIT_OK;
 		default:
-			usage(stderr);
+			print_usage(stderr);
 			return KR_EXIT_USAGE;
 		}
 	}
 	if (optind != argc) {
-		usage(stderr);
+		print_usage(stderr);
 		return KR_EXIT_USAGE;
 	}
 
@@ -1157,8 +1161,9 @@ int main(int argc, char **argv)
 		for (i = 0; i < 2; i++)
 			load_dir(&dirs[i], root);
 		if (!dirs[0].present && !dirs[1].present)
-			fail(KR_EXIT_USAGE, "%s: no KHO debugfs files here (is debugfs "
-			     "mounted, KHO on and CONFIG_KEXEC_HANDOVER_DEBUGFS set?)", root);
+			fail(KR_EXIT_USAGE,
+			     "%s: no KHO debugfs files here (is debugfs mounted, KHO on and CONFIG_KEXEC_HANDOVER_DEBUGFS set?)",
+			     root);
 		nr_dirs = 2;
 	}
 	for (i = 0; i < nr_dirs; i++)
@@ -1197,8 +1202,8 @@ int main(int argc, char **argv)
 			if (!dirs[0].present)
 				printf("No outgoing handover: KHO is off in this kernel.\n");
 			if (!dirs[1].present)
-				printf("No incoming handover: this kernel booted cold, or "
-				       "ignored what it was handed (see the kernel log).\n");
+				printf("%s\n",
+				       "No incoming handover: this kernel booted cold, or ignored what it was handed (see the kernel log).");
 		}
 		printf("%u warning%s\n", warnings, warnings == 1 ? "" : "s");
 	}

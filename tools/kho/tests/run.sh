@@ -216,7 +216,7 @@ sed -i '/0x0000000103456000/d' "$D/out/ranges"
 sed -i 's/^blocks 4$/blocks 3/' "$D/out/totals"
 run --debugfs "$D"
 expect debugfs.blob-not-preserved 0 \
-	'WARNING \[blob-not-preserved\] blob kexec-metadata at 0x103456000 is not in preserved memory' \
+	'WARNING \[blob-not-preserved\] blob kexec-metadata at 0x103456000 is not in preserved' \
 	'kexec-metadata .* NO$' '^1 warning$'
 run --debugfs "$D" --strict
 expect debugfs.blob-not-preserved.strict 3
@@ -227,7 +227,9 @@ expect_json debugfs.blob-partly-preserved 0 \
 
 D=$work/frag
 mkdir_dbg "$D"
-for i in $(seq 0 1999); do printf '0x%016x 0x1000 0\n' $((0x200000000 + i * 8192)); done >> "$D/out/ranges"
+for i in $(seq 0 1999); do
+	printf '0x%016x 0x1000 0\n' $((0x200000000 + i * 8192))
+done >> "$D/out/ranges"
 run --debugfs "$D"
 expect debugfs.fragmented 0 'WARNING \[fragmented\] .* in 2003 separate runs' \
 	'ranges +16 of 2004'

@@ -197,4 +197,5 @@ static const struct kho_test_case cases[] = {
 	KHO_CASE(kho_radix_add_key_nomem_after_reclaim_check),
 	KHO_CASE(kho_radix_add_key_nomem_two_trees_check),
 };
+
 KHO_SUITE(alloc_fail_suite, cases);

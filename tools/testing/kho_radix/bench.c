@@ -19,7 +19,7 @@
 
 #include "kho_shim.h"
 
-#define GIB (1ULL << 30)
+#define GIB BIT_ULL(30)
 
 struct key_set {
 	const char *name;
@@ -35,7 +35,7 @@ static double now(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
+	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static unsigned long strided_key(const struct key_set *set, unsigned long i)
@@ -53,7 +53,8 @@ static u64 set_bytes(const struct key_set *set)
 	return (u64)set->nr * (PAGE_SIZE << set->order);
 }
 
-static volatile unsigned long sink;
+/* Not static, so the compiler must keep the stores of the sums. */
+unsigned long bench_sink;
 
 static int sum_key(unsigned long key, void *data)
 {
@@ -89,13 +90,13 @@ static double read_pages(const struct page_list *pl)
 	for (p = 0; p < pl->nr; p++)
 		for (w = 0; w < PAGE_SIZE / sizeof(u64); w++)
 			sum += pl->pages[p][w];
-	sink = sum;
+	bench_sink = sum;
 	return now() - t;
 }
 
 static void human(double v, const char *unit, char *buf, size_t len)
 {
-	const char *prefix[] = { "", "K", "M", "G", "T" };
+	static const char * const prefix[] = { "", "K", "M", "G", "T" };
 	unsigned int i = 0;
 
 	while (v >= 1000 && i < 4) {
@@ -136,13 +137,14 @@ static void bench_set(const struct key_set *set)
 	t_walk = now();
 	kho_radix_walk_tree(&tree, &walk_keys, &sum);
 	t_walk = now() - t_walk;
-	sink = sum;
+	bench_sink = sum;
 	t_read = read_pages(&pl);
 
 	printf("\n%s\n", set->name);
-	printf("  keys %lu, preserved %.1f GiB, tree %lu pages (%lu tables, %lu leaves) = %.2f MiB\n",
-	       set->nr, (double)set_bytes(set) / GIB, pages, stats.tables, stats.leaves,
-	       (double)tree_bytes / (1 << 20));
+	printf("  keys %lu, preserved %.1f GiB, tree %lu pages ",
+	       set->nr, (double)set_bytes(set) / GIB, pages);
+	printf("(%lu tables, %lu leaves) = %.2f MiB\n",
+	       stats.tables, stats.leaves, (double)tree_bytes / (1 << 20));
 	printf("  tree pages per preserved page %.3g, metadata bytes per preserved page %.4g\n",
 	       (double)pages / preserved_pages, (double)tree_bytes / preserved_pages);
 	human(set->nr / t_add, "adds/s", a, sizeof(a));

@@ -137,7 +137,8 @@ static void kho_radix_encode_key_ordering_check(void)
 			a = top;
 		if (b > top)
 			b = top;
-		if (!EXPECT_EQ(a < b, kho_radix_encode_key(a, order) < kho_radix_encode_key(b, order)))
+		if (!EXPECT_EQ(a < b, kho_radix_encode_key(a, order) <
+				      kho_radix_encode_key(b, order)))
 			return;
 		if (other != order && b <= highest_block(other) && !(b & (block_size(other) - 1)) &&
 		    !EXPECT(kho_radix_encode_key(b, order) != kho_radix_encode_key(b, other)))
@@ -241,7 +242,7 @@ static void kho_khoser_ptr_roundtrip_check(void)
 	/* NULL travels as physical address 0, and comes back as NULL. */
 	KHOSER_STORE_PTR(h.ptr, none);
 	EXPECT_EQ(h.ptr.phys, 0);
-	EXPECT(KHOSER_LOAD_PTR(h.ptr) == NULL);
+	EXPECT(!KHOSER_LOAD_PTR(h.ptr));
 }
 
 static const struct kho_test_case cases[] = {
@@ -255,4 +256,5 @@ static const struct kho_test_case cases[] = {
 	KHO_CASE(kho_radix_decode_key_every_position_check),
 	KHO_CASE(kho_khoser_ptr_roundtrip_check),
 };
+
 KHO_SUITE(codec_suite, cases);

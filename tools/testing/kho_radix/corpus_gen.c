@@ -26,7 +26,7 @@
 #include "fuzz_input.h"
 
 #define WPP		(PAGE_SIZE / sizeof(uint64_t))	/* words per page */
-#define GIB		(1ULL << 30)
+#define GIB		BIT_ULL(30)
 #define TOP_BASE	(0 - (uint64_t)FUZZ_MAX_PAGES * PAGE_SIZE)
 
 struct blk {

@@ -68,7 +68,7 @@ fuzz_bug(int line, const char *cond, const char *fmt, ...)
 	abort();
 }
 
-#define BUG_IF(cond, ...)						\
+#define ENSURE(cond, ...)						\
 	do {								\
 		if (cond)						\
 			fuzz_bug(__LINE__, #cond, __VA_ARGS__);		\
@@ -98,7 +98,7 @@ static bool image_pages(phys_addr_t phys, phys_addr_t size, uint64_t *first,
 
 static void check_range_contract(phys_addr_t phys, phys_addr_t size)
 {
-	BUG_IF(!size || phys + size < phys, "callback got [%#llx, +%#llx)",
+	ENSURE(!size || phys + size < phys, "callback got [%#llx, +%#llx)",
 	       (unsigned long long)phys, (unsigned long long)size);
 }
 
@@ -169,11 +169,11 @@ static void *f_alloc(size_t size, void *data)
 		m.failed = true;
 		return NULL;
 	}
-	BUG_IF(size > ARENA_BYTES || need > ARENA_BYTES - arena_used,
+	ENSURE(size > ARENA_BYTES || need > ARENA_BYTES - arena_used,
 	       "arena full at %zu bytes for %zu more", arena_used, size);
 	for (i = 0; i < MAX_LIVE && live[i].mem; i++)
 		;
-	BUG_IF(i == MAX_LIVE, "more than %d live allocations", MAX_LIVE);
+	ENSURE(i == MAX_LIVE, "more than %d live allocations", MAX_LIVE);
 	mem = arena + arena_used;
 	arena_used += need;
 	ASAN_UNPOISON_MEMORY_REGION(mem, size);
@@ -188,11 +188,11 @@ static void f_free(void *mem, size_t size, void *data)
 {
 	unsigned int i;
 
-	BUG_IF(!mem, "free(NULL)");
+	ENSURE(!mem, "free(NULL)");
 	for (i = 0; i < MAX_LIVE && live[i].mem != mem; i++)
 		;
-	BUG_IF(i == MAX_LIVE, "free of memory the env did not give, or twice");
-	BUG_IF(live[i].size != size, "free of %zu bytes with size %zu",
+	ENSURE(i == MAX_LIVE, "free of memory the env did not give, or twice");
+	ENSURE(live[i].size != size, "free of %zu bytes with size %zu",
 	       live[i].size, size);
 	ASAN_POISON_MEMORY_REGION(mem, size);
 	live[i].mem = NULL;
@@ -211,11 +211,11 @@ void kho_shim_phys_check(phys_addr_t phys)
 {
 	uint64_t first, last;
 
-	BUG_IF(phys & (PAGE_SIZE - 1), "pointer to unaligned %#llx",
+	ENSURE(phys & (PAGE_SIZE - 1), "pointer to unaligned %#llx",
 	       (unsigned long long)phys);
-	BUG_IF(!image_pages(phys, PAGE_SIZE, &first, &last),
+	ENSURE(!image_pages(phys, PAGE_SIZE, &first, &last),
 	       "pointer to %#llx outside the image", (unsigned long long)phys);
-	BUG_IF(!page_usable(first), "pointer to unusable page %llu",
+	ENSURE(!page_usable(first), "pointer to unusable page %llu",
 	       (unsigned long long)first);
 }
 
@@ -230,7 +230,7 @@ static int rewalk_node(phys_addr_t phys, unsigned int level, void *data)
 {
 	struct rewalk *rw = data;
 
-	BUG_IF(rw->nr_pages > FUZZ_MAX_PAGES, "accepted tree has too many pages");
+	ENSURE(rw->nr_pages > FUZZ_MAX_PAGES, "accepted tree has too many pages");
 	rw->pages[rw->nr_pages++] = phys;
 	return 0;
 }
@@ -239,8 +239,8 @@ static int rewalk_leaf(unsigned long key, void *data)
 {
 	struct rewalk *rw = data;
 
-	BUG_IF(rw->nr_keys > FUZZ_MAX_PAGES, "accepted tree has too many keys");
-	BUG_IF(rw->nr_keys && key <= rw->keys[rw->nr_keys - 1], "keys not ascending");
+	ENSURE(rw->nr_keys > FUZZ_MAX_PAGES, "accepted tree has too many keys");
+	ENSURE(rw->nr_keys && key <= rw->keys[rw->nr_keys - 1], "keys not ascending");
 	rw->keys[rw->nr_keys++] = key;
 	return 0;
 }
@@ -263,95 +263,95 @@ static void check_accepted(phys_addr_t root, const struct kho_in_env *env,
 	bool root_seen = false;
 	uint64_t first, last, p;
 
-	BUG_IF(res->why, "accepted with a reason: %s", res->why);
-	BUG_IF(res->nr_ranges > res->ranges_cap, "more runs than room");
-	BUG_IF(res->nr_pages > res->pages_cap, "more pages than room");
-	BUG_IF(res->nr_ranges && !res->ranges, "runs without an array");
+	ENSURE(res->why, "accepted with a reason: %s", res->why);
+	ENSURE(res->nr_ranges > res->ranges_cap, "more runs than room");
+	ENSURE(res->nr_pages > res->pages_cap, "more pages than room");
+	ENSURE(res->nr_ranges && !res->ranges, "runs without an array");
 
 	for (i = 0; i < res->nr_ranges; i++) {
 		const struct kho_in_range *r = &res->ranges[i];
 		phys_addr_t blk;
 
-		BUG_IF(r->order > KHO_RADIX_MAX_ORDER, "run %lu order %u", i, r->order);
+		ENSURE(r->order > KHO_RADIX_MAX_ORDER, "run %lu order %u", i, r->order);
 		blk = (phys_addr_t)PAGE_SIZE << r->order;
-		BUG_IF(!r->size || r->size % blk || r->start % blk,
+		ENSURE(!r->size || r->size % blk || r->start % blk,
 		       "run %lu [%#llx, +%#llx) order %u misshapen", i,
 		       (unsigned long long)r->start, (unsigned long long)r->size,
 		       r->order);
-		BUG_IF(!image_pages(r->start, r->size, &first, &last),
+		ENSURE(!image_pages(r->start, r->size, &first, &last),
 		       "run %lu outside the image", i);
 		for (p = first; p <= last; p++)
-			BUG_IF(!page_usable(p), "run %lu on unusable page %llu", i,
+			ENSURE(!page_usable(p), "run %lu on unusable page %llu", i,
 			       (unsigned long long)p);
 		if (i) {
 			const struct kho_in_range *q = r - 1;
 
-			BUG_IF(r->start < q->start + q->size, "runs %lu and %lu overlap",
+			ENSURE(r->start < q->start + q->size, "runs %lu and %lu overlap",
 			       i - 1, i);
-			BUG_IF(r->order == q->order && r->start == q->start + q->size,
+			ENSURE(r->order == q->order && r->start == q->start + q->size,
 			       "runs %lu and %lu not coalesced", i - 1, i);
 		}
 		preserved += r->size >> PAGE_SHIFT;
 		for (j = 0; j < r->size / blk; j++) {
-			BUG_IF(nr_keys > FUZZ_MAX_PAGES, "too many blocks");
+			ENSURE(nr_keys > FUZZ_MAX_PAGES, "too many blocks");
 			keys[nr_keys++] = kho_radix_encode_key(r->start + j * blk, r->order);
-			BUG_IF(!keys[nr_keys - 1], "run %lu block %lu has no key", i, j);
+			ENSURE(!keys[nr_keys - 1], "run %lu block %lu has no key", i, j);
 		}
 	}
-	BUG_IF(preserved != res->preserved, "preserved %lu, runs hold %lu",
+	ENSURE(preserved != res->preserved, "preserved %lu, runs hold %lu",
 	       res->preserved, preserved);
-	BUG_IF(nr_keys != res->stats.keys, "%lu keys, runs hold %lu",
+	ENSURE(nr_keys != res->stats.keys, "%lu keys, runs hold %lu",
 	       res->stats.keys, nr_keys);
 
-	BUG_IF(res->nr_pages != res->stats.tables + res->stats.leaves,
+	ENSURE(res->nr_pages != res->stats.tables + res->stats.leaves,
 	       "%lu pages, %lu tables + %lu leaves", res->nr_pages,
 	       res->stats.tables, res->stats.leaves);
-	BUG_IF(!res->stats.tables, "no root table");
+	ENSURE(!res->stats.tables, "no root table");
 	for (i = 0, j = 0; i < res->nr_pages; i++) {
 		phys_addr_t pg = res->pages[i];
 
-		BUG_IF(i && pg <= res->pages[i - 1], "pages not strictly ascending");
-		BUG_IF(!image_pages(pg, PAGE_SIZE, &first, &last) ||
+		ENSURE(i && pg <= res->pages[i - 1], "pages not strictly ascending");
+		ENSURE(!image_pages(pg, PAGE_SIZE, &first, &last) ||
 		       pg & (PAGE_SIZE - 1) || !page_usable(first),
 		       "bad tree page %#llx", (unsigned long long)pg);
 		while (j < res->nr_ranges &&
 		       res->ranges[j].start + res->ranges[j].size <= pg)
 			j++;
-		BUG_IF(j < res->nr_ranges && res->ranges[j].start <= pg,
+		ENSURE(j < res->nr_ranges && res->ranges[j].start <= pg,
 		       "tree page %#llx inside run %lu", (unsigned long long)pg, j);
 		root_seen |= pg == root;
 	}
-	BUG_IF(!root_seen, "the root is not among the pages");
-	BUG_IF(res->nr_pages + res->preserved > env->ram_pages,
+	ENSURE(!root_seen, "the root is not among the pages");
+	ENSURE(res->nr_pages + res->preserved > env->ram_pages,
 	       "%lu pages + %lu preserved over a budget of %lu", res->nr_pages,
 	       res->preserved, env->ram_pages);
 
 	/* Walk again: same pages, and exactly the keys of the runs. */
 	kho_radix_tree_adopt(&tree, phys_to_virt(root));
-	BUG_IF(__kho_radix_walk_tree(&tree, &cb, &rw), "second walk failed");
-	BUG_IF(rw.nr_pages != res->nr_pages, "second walk: %u pages, not %lu",
+	ENSURE(__kho_radix_walk_tree(&tree, &cb, &rw), "second walk failed");
+	ENSURE(rw.nr_pages != res->nr_pages, "second walk: %u pages, not %lu",
 	       rw.nr_pages, res->nr_pages);
 	qsort(rw.pages, rw.nr_pages, sizeof(rw.pages[0]), cmp_u64);
-	BUG_IF(memcmp(rw.pages, res->pages, rw.nr_pages * sizeof(rw.pages[0])),
+	ENSURE(memcmp(rw.pages, res->pages, rw.nr_pages * sizeof(rw.pages[0])),
 	       "second walk: other pages");
 	qsort(keys, nr_keys, sizeof(keys[0]), cmp_u64);
-	BUG_IF(rw.nr_keys != nr_keys || memcmp(rw.keys, keys, nr_keys * sizeof(keys[0])),
+	ENSURE(rw.nr_keys != nr_keys || memcmp(rw.keys, keys, nr_keys * sizeof(keys[0])),
 	       "second walk: %u keys, not the %lu of the runs", rw.nr_keys, nr_keys);
 
 	kho_in_free_pages(env, res);
-	BUG_IF(res->pages || res->nr_pages, "pages kept after kho_in_free_pages()");
+	ENSURE(res->pages || res->nr_pages, "pages kept after kho_in_free_pages()");
 	kho_in_free_result(env, res);
-	BUG_IF(res->ranges || res->nr_ranges, "runs kept after kho_in_free_result()");
+	ENSURE(res->ranges || res->nr_ranges, "runs kept after kho_in_free_result()");
 }
 
 static void check_refused(int err, const struct kho_in_result *res)
 {
-	BUG_IF(err != -EINVAL && err != -ENOMEM, "returned %d", err);
-	BUG_IF(err == -ENOMEM && !m.failed, "-ENOMEM with no failed allocation");
-	BUG_IF(!res->why, "refused without a reason");
-	BUG_IF((err == -ENOMEM) != !strcmp(res->why, NO_MEMORY),
+	ENSURE(err != -EINVAL && err != -ENOMEM, "returned %d", err);
+	ENSURE(err == -ENOMEM && !m.failed, "-ENOMEM with no failed allocation");
+	ENSURE(!res->why, "refused without a reason");
+	ENSURE((err == -ENOMEM) != !strcmp(res->why, NO_MEMORY),
 	       "returned %d with \"%s\"", err, res->why);
-	BUG_IF(res->ranges || res->pages || res->nr_ranges || res->nr_pages,
+	ENSURE(res->ranges || res->pages || res->nr_ranges || res->nr_pages,
 	       "result arrays left after a refusal");
 }
 
@@ -414,7 +414,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	err = kho_in_check_tree(root, &env, &res);
 	poison_image(false);
 
-	BUG_IF(memcmp(copy, image, m.bytes), "the validator wrote to the image");
+	ENSURE(memcmp(copy, image, m.bytes), "the validator wrote to the image");
 	fuzz_last_err = err;
 	fuzz_last_why = res.why;
 	if (err) {
@@ -424,6 +424,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_accepted(root, &env, &res);
 		poison_image(false);
 	}
-	BUG_IF(m.live, "%lu allocation(s) left", m.live);
+	ENSURE(m.live, "%lu allocation(s) left", m.live);
 	return 0;
 }

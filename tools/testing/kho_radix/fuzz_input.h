@@ -89,4 +89,9 @@ static inline void fuzz_put_hdr(uint8_t *out, const struct fuzz_hdr *h)
 	fuzz_put(out + 28, h->forbidden, 8);
 }
 
+/* fuzz_in_check.c: the outcome of the last input, for fuzz_replay.c. */
+extern int fuzz_last_err;
+extern const char *fuzz_last_why;
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
 #endif

@@ -21,9 +21,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-extern int fuzz_last_err;
-extern const char *fuzz_last_why;
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz_input.h"
 
 static unsigned int n, passed, failed;
 

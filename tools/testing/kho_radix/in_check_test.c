@@ -22,9 +22,9 @@
 #include "kho_in_check.h"
 
 #define HOST_RAM	KHO_SHIM_PHYS_FLIP
-#define HOST_RAM_SIZE	(1ULL << 47)
+#define HOST_RAM_SIZE	BIT_ULL(47)
 #define BANK		(4ULL << 30)
-#define BANK_SIZE	(1ULL << 40)
+#define BANK_SIZE	BIT_ULL(40)
 #define SCRATCH		(BANK + BANK_SIZE / 2)
 #define SCRATCH_SIZE	(256ULL << 20)
 /*
@@ -418,7 +418,7 @@ static struct blk *mixed_blocks(size_t nr, unsigned int max_order,
 			blks[i] = (struct blk){ cur, order };
 	}
 	if (cur > SCRATCH)
-		kho_shim_fatal("mixed_blocks() ran into scratch: fewer blocks");
+		kho_shim_fatal("%s() ran into scratch: fewer blocks", __func__);
 	for (i = nr - 1; i > 0; i--) {
 		struct blk t;
 

@@ -9,10 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <linux/bits.h>
+
 #include "harness.h"
 
 /* The reference: a dense key array, indexed by an open-addressing hash. */
-#define REF_SLOTS	(1UL << 17)
+#define REF_SLOTS	BIT(17)
 #define REF_CAP		(REF_SLOTS / 4)
 
 struct refset {
@@ -242,4 +244,5 @@ static const struct kho_test_case cases[] = {
 	KHO_CASE(kho_radix_random_ops_differential_check),
 	KHO_CASE(kho_radix_random_ops_nomem_check),
 };
+
 KHO_SUITE(random_suite, cases);

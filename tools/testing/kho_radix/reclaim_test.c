@@ -94,7 +94,8 @@ static void kho_radix_del_key_leaf_edges_check(void)
 	/* The same at the far ends of a table. */
 	{
 		unsigned long lo = BIT(KHO_RADIX_KEY_WIDTH - 1);
-		unsigned long hi = lo | ((unsigned long)(KHO_RADIX_TABLE_ENTRIES - 1) << level_shift(1));
+		unsigned long hi = lo | ((unsigned long)(KHO_RADIX_TABLE_ENTRIES - 1) <<
+					 level_shift(1));
 		unsigned long both[2] = { lo, hi };
 
 		EXPECT_EQ(kho_radix_add_key(&tree, lo), 0);
@@ -197,4 +198,5 @@ static const struct kho_test_case cases[] = {
 	KHO_CASE(kho_radix_del_key_cycles_stable_check),
 	KHO_CASE(kho_radix_tree_destroy_large_check),
 };
+
 KHO_SUITE(reclaim_suite, cases);

@@ -100,7 +100,7 @@ void free_page(unsigned long addr)
 	if (!addr)
 		return;
 	if (addr & (PAGE_SIZE - 1))
-		kho_shim_fatal("free_page(%#lx): not a page address", addr);
+		kho_shim_fatal("%s(%#lx): not a page address", __func__, addr);
 	free((void *)addr);
 	nr_freed++;
 }
@@ -113,7 +113,7 @@ void mutex_init(struct mutex *lock)
 void mutex_lock(struct mutex *lock)
 {
 	if (lock->held)
-		kho_shim_fatal("mutex_lock() on a held mutex: the kernel would deadlock");
+		kho_shim_fatal("%s() on a held mutex: the kernel would deadlock", __func__);
 	lock->held = 1;
 	locks_held++;
 }
@@ -121,7 +121,7 @@ void mutex_lock(struct mutex *lock)
 void mutex_unlock(struct mutex *lock)
 {
 	if (lock->held != 1)
-		kho_shim_fatal("mutex_unlock() on a mutex that is not held");
+		kho_shim_fatal("%s() on a mutex that is not held", __func__);
 	lock->held = 0;
 	locks_held--;
 }

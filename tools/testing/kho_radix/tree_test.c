@@ -26,7 +26,7 @@ static void kho_radix_tree_init_empty_check(void)
 	struct kho_radix_stats stats;
 
 	ASSERT_EQ(kho_radix_tree_init(&tree), 0);
-	EXPECT(tree.root != NULL);
+	EXPECT(tree.root);
 	EXPECT_EQ(kho_shim_pages_live(), 1);
 	EXPECT(!memchr_inv(tree.root, 0, PAGE_SIZE));
 	EXPECT_EQ(kho_radix_tree_stats(&tree, &stats), 0);
@@ -36,7 +36,7 @@ static void kho_radix_tree_init_empty_check(void)
 	kho_tree_check(&tree, NULL, 0, 0);
 
 	kho_radix_tree_destroy(&tree);
-	EXPECT(tree.root == NULL);
+	EXPECT(!tree.root);
 	EXPECT_EQ(kho_shim_pages_live(), 0);
 	/* A second destroy is harmless. */
 	kho_radix_tree_destroy(&tree);
@@ -49,7 +49,7 @@ static void kho_radix_tree_init_nomem_check(void)
 
 	kho_shim_fail_nth(1);
 	EXPECT_EQ(kho_radix_tree_init(&tree), -ENOMEM);
-	EXPECT(tree.root == NULL);
+	EXPECT(!tree.root);
 	EXPECT_EQ(kho_shim_pages_live(), 0);
 }
 
@@ -308,4 +308,5 @@ static const struct kho_test_case cases[] = {
 	KHO_CASE(kho_radix_tree_adopt_check),
 	KHO_CASE(kho_radix_tree_no_root_check),
 };
+
 KHO_SUITE(tree_suite, cases);

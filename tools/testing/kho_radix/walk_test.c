@@ -354,4 +354,5 @@ static const struct kho_test_case cases[] = {
 	KHO_CASE(kho_radix_walk_tree_node_vets_before_read_check),
 	KHO_CASE(kho_radix_walk_tree_hand_built_check),
 };
+
 KHO_SUITE(walk_suite, cases);

@@ -3,7 +3,9 @@
 #ifndef KHO_SHIM_LINUX_GFP_H
 #define KHO_SHIM_LINUX_GFP_H
 
-typedef unsigned int gfp_t;
+#include <linux/types.h>
+
+typedef unsigned int __bitwise gfp_t;
 
 #define GFP_KERNEL	((gfp_t)0x1)
 

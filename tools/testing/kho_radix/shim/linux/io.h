@@ -14,16 +14,17 @@
 #ifndef KHO_SHIM_LINUX_IO_H
 #define KHO_SHIM_LINUX_IO_H
 
+#include <linux/bits.h>
 #include <linux/types.h>
 
-#define KHO_SHIM_PHYS_FLIP	(1ULL << 62)
+#define KHO_SHIM_PHYS_FLIP	BIT_ULL(62)
 
 extern u64 kho_shim_phys_delta;
 #ifdef KHO_SHIM_PHYS_CHECK
 void kho_shim_phys_check(phys_addr_t phys);
 #endif
 
-static inline phys_addr_t virt_to_phys(const volatile void *addr)
+static inline phys_addr_t virt_to_phys(const void *addr)
 {
 	return ((phys_addr_t)(uintptr_t)addr ^ KHO_SHIM_PHYS_FLIP) -
 	       kho_shim_phys_delta;

@@ -103,6 +103,18 @@ void *kho_out_fdt_for_test(struct mutex **lock)
 }
 #endif
 
+/**
+ * kho_in_restored - Forget the views of incoming blobs their owner took back.
+ * @phys: start of the memory restore handed out.
+ * @size: its length in bytes.
+ *
+ * Context: Process context; may sleep.
+ */
+void kho_in_restored(phys_addr_t phys, size_t size)
+{
+	kho_debugfs_blob_remove_range(&kho_in_dbg, phys, size);
+}
+
 /*
  * Preserved memory must stay out of scratch: the next kernel allocates from
  * scratch before it has read the tree, and so rejects a handover with blocks

@@ -130,6 +130,42 @@ void kho_debugfs_blob_remove(struct kho_debugfs *dbg, const void *blob)
 	}
 }
 
+/**
+ * kho_debugfs_blob_remove_range - Drop the views of blobs that start in a range.
+ * @dbg:  the view.
+ * @phys: start of the range.
+ * @size: its length in bytes.
+ *
+ * An incoming blob is memory its owner may take back and free; its view
+ * must go before that, or reading it would read freed memory. Removal
+ * waits for readers that are inside the file.
+ *
+ * Context: Process context; may sleep.
+ */
+void kho_debugfs_blob_remove_range(struct kho_debugfs *dbg, phys_addr_t phys,
+				   size_t size)
+{
+	struct kho_debugfs_blob *entry, *tmp;
+	LIST_HEAD(gone);
+	phys_addr_t at;
+
+	if (!dbg->blobs_dir)
+		return;
+
+	mutex_lock(&kho_debugfs_lock);
+	list_for_each_entry_safe(entry, tmp, &dbg->blobs, node) {
+		at = virt_to_phys(entry->wrapper.data);
+		if (at >= phys && at - phys < size)
+			list_move(&entry->node, &gone);
+	}
+	mutex_unlock(&kho_debugfs_lock);
+
+	list_for_each_entry_safe(entry, tmp, &gone, node) {
+		debugfs_remove(entry->file);
+		kfree(entry);
+	}
+}
+
 /* One line per scratch area, with either its start or its size. */
 static void kho_debugfs_show_areas(struct seq_file *m, bool sizes)
 {

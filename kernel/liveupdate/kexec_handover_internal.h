@@ -107,6 +107,9 @@ static inline int kho_head_order(unsigned long private)
 	return private & KHO_HEAD_ORDER;
 }
 
+/* kexec_handover.c: restore took [@phys, @phys + @size) back */
+void kho_in_restored(phys_addr_t phys, size_t size);
+
 /* kho_restore.c */
 int kho_fdt_read_blob(const void *fdt, int node, phys_addr_t *phys,
 		      size_t *size);
@@ -137,6 +140,8 @@ void kho_in_debugfs_init(struct kho_debugfs *dbg, const void *fdt);
 void kho_debugfs_blob_add(struct kho_debugfs *dbg, const char *name,
 			  const void *blob, size_t size);
 void kho_debugfs_blob_remove(struct kho_debugfs *dbg, const void *blob);
+void kho_debugfs_blob_remove_range(struct kho_debugfs *dbg, phys_addr_t phys,
+				   size_t size);
 #else
 static inline void kho_debugfs_init(void) { }
 static inline void kho_out_debugfs_init(struct kho_debugfs *dbg,
@@ -149,6 +154,8 @@ static inline void kho_debugfs_blob_add(struct kho_debugfs *dbg,
 					size_t size) { }
 static inline void kho_debugfs_blob_remove(struct kho_debugfs *dbg,
 					   const void *blob) { }
+static inline void kho_debugfs_blob_remove_range(struct kho_debugfs *dbg,
+						 phys_addr_t phys, size_t size) { }
 #endif /* CONFIG_KEXEC_HANDOVER_DEBUGFS */
 
 #endif /* LINUX_KEXEC_HANDOVER_INTERNAL_H */

@@ -116,6 +116,7 @@ struct folio *kho_restore_folio(phys_addr_t phys)
 	}
 
 	kho_claim_block(head, order, true);
+	kho_in_restored(phys, PAGE_SIZE << order);
 	return page_folio(head);
 }
 EXPORT_SYMBOL_GPL(kho_restore_folio);
@@ -158,6 +159,7 @@ struct page *kho_restore_pages(phys_addr_t phys, unsigned long nr_pages)
 		order = kho_taken_order(head);
 		kho_claim_block(head, order, false);
 	}
+	kho_in_restored(phys, nr_pages << PAGE_SHIFT);
 	return pfn_to_page(start);
 
 err_give_back:

@@ -17,12 +17,18 @@ struct kho_radix_leaf;
 
 /**
  * struct kho_radix_tree - A set of keys stored in a KHO radix tree.
- * @root: the top-level table; never NULL between init (or adopt) and destroy.
- * @lock: serialises every change to the tree and every locked walk.
+ * @root:     the top-level table; never NULL between init (or adopt) and
+ *            destroy.
+ * @lock:     serialises every change to the tree and every locked walk.
+ * @hot_leaf: the leaf of the key last added or removed, or NULL. Read and
+ *            written only under @lock.
+ * @hot_base: the key bits above the leaf bits of every key in @hot_leaf.
  */
 struct kho_radix_tree {
 	struct kho_radix_node *root;
 	struct mutex lock;	/* held across every change and locked walk */
+	struct kho_radix_leaf *hot_leaf;
+	unsigned long hot_base;
 };
 
 /**

@@ -120,9 +120,10 @@ void kho_in_restored(phys_addr_t phys, size_t size)
  * scratch before it has read the tree, and so rejects a handover with blocks
  * there. Checking a few areas costs little; debug kernels also warn.
  */
-static bool kho_in_scratch(unsigned long pfn, unsigned long nr_pages)
+static __always_inline bool kho_in_scratch(unsigned long pfn,
+					   unsigned long nr_pages)
 {
-	if (!kho_scratch_overlap(PFN_PHYS(pfn), nr_pages << PAGE_SHIFT))
+	if (!__kho_scratch_overlap(PFN_PHYS(pfn), PFN_PHYS(pfn + nr_pages)))
 		return false;
 
 	WARN_ON(IS_ENABLED(CONFIG_KEXEC_HANDOVER_DEBUG));
@@ -193,9 +194,12 @@ static unsigned int kho_block_order(unsigned long pfn, unsigned long end)
 /*
  * Remove the blocks that kho_preserve_pages() of [@start, @end) added below
  * @stop. The cut depends on @end, so it is passed even when @stop is less.
+ * Inlined, so that unpreserving one page costs a single call into the tree.
  */
-static void kho_unpreserve_blocks(struct kho_radix_tree *tree, unsigned long start,
-				  unsigned long stop, unsigned long end)
+static __always_inline void kho_unpreserve_blocks(struct kho_radix_tree *tree,
+						  unsigned long start,
+						  unsigned long stop,
+						  unsigned long end)
 {
 	unsigned long pfn;
 	unsigned int order;

@@ -62,6 +62,21 @@ extern unsigned int kho_scratch_cnt;
  */
 #define KHO_EXTEND_SHIFT	30
 
+/*
+ * kho_scratch_overlap() for [@phys, @end), inline: every preservation checks
+ * it, and the list holds only a few areas.
+ */
+static inline bool __kho_scratch_overlap(phys_addr_t phys, phys_addr_t end)
+{
+	const struct kho_scratch *area = kho_scratch;
+	unsigned int i;
+
+	for (i = 0; i < kho_scratch_cnt; i++, area++)
+		if (phys < area->addr + area->size && area->addr < end)
+			return true;
+	return false;
+}
+
 int kho_scratch_reserve(void);
 void kho_scratch_adopt(struct kho_scratch *areas, unsigned int cnt);
 int kho_scratch_extend(const unsigned long *busy, unsigned long nbits);

@@ -815,6 +815,35 @@ static void kho_radix_del_key_keeps_far_neighbours(struct kunit *test)
 	KHO_RADIX_KUNIT_EXPECT_SIZE(test, tree, KHO_RADIX_TABLE_LEVELS, 1, 1);
 }
 
+/*
+ * The tree remembers the leaf it used last. When a deletion frees that leaf,
+ * the next key of the same leaf must get a new, linked leaf: not a write into
+ * the freed page (which KASAN reports on debug kernels), and not a key lost
+ * from the walk.
+ */
+static void kho_radix_hot_leaf_reclaimed(struct kunit *test)
+{
+	struct kho_radix_tree *tree = kho_radix_kunit_tree(test);
+	const unsigned long a = kho_radix_kunit_page(40);
+	const unsigned long b = kho_radix_kunit_page(KHO_RADIX_KUNIT_LEAF_SPAN + 40);
+
+	KUNIT_ASSERT_EQ(test, kho_radix_add_key(tree, a), 0);
+	kho_radix_del_key(tree, a);
+	KHO_RADIX_KUNIT_EXPECT_SIZE(test, tree, 1, 0, 0);
+
+	KUNIT_ASSERT_EQ(test, kho_radix_add_key(tree, a + 1), 0);
+	KHO_RADIX_KUNIT_EXPECT_SIZE(test, tree, KHO_RADIX_TABLE_LEVELS, 1, 1);
+	KUNIT_EXPECT_TRUE(test, kho_radix_has_key(tree, a + 1));
+	KUNIT_EXPECT_FALSE(test, kho_radix_has_key(tree, a));
+
+	/* A key of the next leaf does not land in the one just used. */
+	KUNIT_ASSERT_EQ(test, kho_radix_add_key(tree, b), 0);
+	KHO_RADIX_KUNIT_EXPECT_SIZE(test, tree, KHO_RADIX_TABLE_LEVELS, 2, 2);
+	kho_radix_del_key(tree, a + 1);
+	KUNIT_EXPECT_TRUE(test, kho_radix_has_key(tree, b));
+	KHO_RADIX_KUNIT_EXPECT_SIZE(test, tree, KHO_RADIX_TABLE_LEVELS, 1, 1);
+}
+
 /* Repeated add-all/delete-all cycles keep the tree the same size. */
 static void kho_radix_del_key_cycles(struct kunit *test)
 {
@@ -1193,6 +1222,7 @@ static struct kunit_case kho_radix_test_cases[] = {
 			 kho_radix_reclaim_gen_params),
 	KUNIT_CASE(kho_radix_del_key_reclaims_exactly),
 	KUNIT_CASE(kho_radix_del_key_keeps_far_neighbours),
+	KUNIT_CASE(kho_radix_hot_leaf_reclaimed),
 	KUNIT_CASE(kho_radix_del_key_cycles),
 	KUNIT_CASE(kho_radix_tree_stats_dense),
 	KUNIT_CASE(kho_radix_tree_adopt_keys),

@@ -29,6 +29,10 @@
  *          first and then published by a single store into the tree.
  * reclaim  Freeing the leaf and tables that a deletion leaves empty, so the
  *          tree never grows across add/delete cycles.
+ * hot leaf The leaf of the key last added or removed. Callers mostly work
+ *          through memory in address order (the pages of a range, of a
+ *          memfd, of a list of folios), so the next key usually belongs to
+ *          the same leaf and needs no descent at all.
  *
  * The tree is a plain set: nothing here needs FDT, memblock or kexec, so the
  * same file also runs in the userspace harness in tools/testing/kho_radix/.
@@ -199,6 +203,42 @@ static bool kho_radix_page_empty(const void *page, unsigned int hint)
 	       !memchr_inv(words, 0, hint * sizeof(u64));
 }
 
+static void kho_radix_set_hot(struct kho_radix_tree *tree, unsigned long key,
+			      struct kho_radix_leaf *leaf)
+{
+	tree->hot_leaf = leaf;
+	tree->hot_base = key >> KHO_RADIX_LEAF_SHIFT;
+}
+
+/*
+ * The leaf that holds @key's bit, now hot, or NULL if @key's path is not
+ * complete. Nothing is recorded on the way down: the callers' common case
+ * then keeps no arrays on the stack, which hardened configs would zero on
+ * every call. Always inlined, since it is most of that common case.
+ * Caller holds @tree->lock.
+ */
+static __always_inline struct kho_radix_leaf *
+kho_radix_find_leaf(struct kho_radix_tree *tree, unsigned long key)
+{
+	struct kho_radix_node *table = tree->root;
+	unsigned int level;
+	u64 entry;
+
+	if (tree->hot_leaf && tree->hot_base == key >> KHO_RADIX_LEAF_SHIFT)
+		return tree->hot_leaf;
+
+	for (level = KHO_RADIX_TOP_LEVEL; level; level--) {
+		entry = table->table[kho_radix_index(key, level)];
+		if (!entry)
+			return NULL;
+		table = phys_to_virt(entry);
+	}
+
+	/* After the level 1 table, the page reached is the leaf. */
+	kho_radix_set_hot(tree, key, (struct kho_radix_leaf *)table);
+	return tree->hot_leaf;
+}
+
 /*
  * Follow @key down from @root, filling @path[level] with each page found.
  * Returns 0 if the whole path exists (@path[0] is then the leaf); otherwise
@@ -267,6 +307,7 @@ int kho_radix_tree_init(struct kho_radix_tree *tree)
 
 	mutex_init(&tree->lock);
 	tree->root = root;
+	tree->hot_leaf = NULL;
 	return 0;
 }
 EXPORT_SYMBOL_GPL(kho_radix_tree_init);
@@ -288,23 +329,17 @@ void kho_radix_tree_adopt(struct kho_radix_tree *tree,
 {
 	mutex_init(&tree->lock);
 	tree->root = root;
+	tree->hot_leaf = NULL;
 }
 EXPORT_SYMBOL_GPL(kho_radix_tree_adopt);
 
-/**
- * kho_radix_add_key - Add a key to the set.
- * @tree: the tree.
- * @key:  the key; adding a key that is already present is not an error.
- *
- * Pages the key needs are allocated before @tree->lock is taken, and are
- * linked only once all of them exist: if this fails, the tree is unchanged.
- *
- * Context: Process context; may sleep. Takes @tree->lock.
- * Return: 0 on success; -EINVAL if @key is 0 or wider than
- * %KHO_RADIX_KEY_WIDTH, or @tree has no root; -ENOMEM if a page for the path
- * cannot be allocated.
+/*
+ * kho_radix_add_key() for a key whose path is incomplete: allocate what it
+ * lacks, then graft it. Kept apart so that the arrays it needs stay off the
+ * stack of the common case.
  */
-int kho_radix_add_key(struct kho_radix_tree *tree, unsigned long key)
+static noinline int kho_radix_add_path(struct kho_radix_tree *tree,
+				       unsigned long key)
 {
 	void *spares[KHO_RADIX_TABLE_LEVELS];
 	void *path[KHO_RADIX_DEPTH];
@@ -312,9 +347,6 @@ int kho_radix_add_key(struct kho_radix_tree *tree, unsigned long key)
 	struct kho_radix_leaf *leaf;
 	unsigned int missing;
 	int err = 0;
-
-	if (!kho_radix_key_valid(key) || !tree->root)
-		return -EINVAL;
 
 	mutex_lock(&tree->lock);
 	/*
@@ -346,6 +378,7 @@ int kho_radix_add_key(struct kho_radix_tree *tree, unsigned long key)
 	}
 	leaf = path[0];
 	__set_bit(kho_radix_index(key, 0), leaf->bitmap);
+	kho_radix_set_hot(tree, key, leaf);
 	mutex_unlock(&tree->lock);
 
 free_spares:
@@ -353,7 +386,63 @@ free_spares:
 		kho_radix_free_page(spares[--nr_spares]);
 	return err;
 }
+
+/**
+ * kho_radix_add_key - Add a key to the set.
+ * @tree: the tree.
+ * @key:  the key; adding a key that is already present is not an error.
+ *
+ * Pages the key needs are allocated before @tree->lock is taken, and are
+ * linked only once all of them exist: if this fails, the tree is unchanged.
+ *
+ * Context: Process context; may sleep. Takes @tree->lock.
+ * Return: 0 on success; -EINVAL if @key is 0 or wider than
+ * %KHO_RADIX_KEY_WIDTH, or @tree has no root; -ENOMEM if a page for the path
+ * cannot be allocated.
+ */
+int kho_radix_add_key(struct kho_radix_tree *tree, unsigned long key)
+{
+	struct kho_radix_leaf *leaf;
+
+	if (!kho_radix_key_valid(key) || !tree->root)
+		return -EINVAL;
+
+	mutex_lock(&tree->lock);
+	leaf = kho_radix_find_leaf(tree, key);
+	if (leaf)
+		__set_bit(kho_radix_index(key, 0), leaf->bitmap);
+	mutex_unlock(&tree->lock);
+
+	return leaf ? 0 : kho_radix_add_path(tree, key);
+}
 EXPORT_SYMBOL_GPL(kho_radix_add_key);
+
+/*
+ * kho_radix_del_key() found @key's leaf word empty: free the leaf and the
+ * tables above it that hold nothing else. Caller holds @tree->lock.
+ */
+static noinline void kho_radix_reclaim(struct kho_radix_tree *tree,
+				       unsigned long key)
+{
+	void *path[KHO_RADIX_DEPTH];
+	struct kho_radix_node *table;
+	unsigned int level, hint;
+
+	/* The caller found the leaf, so the whole path exists. */
+	kho_radix_descend(tree->root, key, path);
+	hint = BIT_WORD(kho_radix_index(key, 0));
+	for (level = 0; level < KHO_RADIX_TOP_LEVEL; level++) {
+		if (!kho_radix_page_empty(path[level], hint))
+			break;
+
+		table = path[level + 1];
+		hint = kho_radix_index(key, level + 1);
+		table->table[hint] = 0;
+		if (!level)
+			tree->hot_leaf = NULL;
+		kho_radix_free_page(path[level]);
+	}
+}
 
 /**
  * kho_radix_del_key - Remove a key from the set.
@@ -362,50 +451,28 @@ EXPORT_SYMBOL_GPL(kho_radix_add_key);
  *
  * The leaf and any tables that the removal leaves empty are unlinked and
  * freed (the root excepted), so that a tree returns to its previous size when
- * keys are added and removed again. Pages are freed after the lock is
- * dropped.
+ * keys are added and removed again.
  *
  * Context: Process context; may sleep. Takes @tree->lock.
  */
 void kho_radix_del_key(struct kho_radix_tree *tree, unsigned long key)
 {
-	void *emptied[KHO_RADIX_TABLE_LEVELS];
-	void *path[KHO_RADIX_DEPTH];
-	unsigned int nr_emptied = 0;
-	struct kho_radix_node *table;
 	struct kho_radix_leaf *leaf;
-	unsigned int level, bit, hint;
+	unsigned int bit;
 
 	if (!kho_radix_key_valid(key) || !tree->root)
 		return;
 
 	mutex_lock(&tree->lock);
-	if (kho_radix_descend(tree->root, key, path))
-		goto unlock;
-
-	leaf = path[0];
-	bit = kho_radix_index(key, 0);
-	__clear_bit(bit, leaf->bitmap);
-
-	/* Most often the cleared bit still has neighbours: nothing to reclaim. */
-	hint = BIT_WORD(bit);
-	if (leaf->bitmap[hint])
-		goto unlock;
-
-	for (level = 0; level < KHO_RADIX_TOP_LEVEL; level++) {
-		if (!kho_radix_page_empty(path[level], hint))
-			break;
-
-		table = path[level + 1];
-		hint = kho_radix_index(key, level + 1);
-		table->table[hint] = 0;
-		emptied[nr_emptied++] = path[level];
+	leaf = kho_radix_find_leaf(tree, key);
+	if (leaf) {
+		bit = kho_radix_index(key, 0);
+		__clear_bit(bit, leaf->bitmap);
+		/* Mostly the cleared bit still has neighbours: keep the leaf. */
+		if (!leaf->bitmap[BIT_WORD(bit)])
+			kho_radix_reclaim(tree, key);
 	}
-
-unlock:
 	mutex_unlock(&tree->lock);
-	while (nr_emptied)
-		kho_radix_free_page(emptied[--nr_emptied]);
 }
 EXPORT_SYMBOL_GPL(kho_radix_del_key);
 
@@ -420,7 +487,6 @@ EXPORT_SYMBOL_GPL(kho_radix_del_key);
  */
 bool kho_radix_has_key(struct kho_radix_tree *tree, unsigned long key)
 {
-	void *path[KHO_RADIX_DEPTH];
 	struct kho_radix_leaf *leaf;
 	bool found = false;
 
@@ -428,10 +494,9 @@ bool kho_radix_has_key(struct kho_radix_tree *tree, unsigned long key)
 		return false;
 
 	mutex_lock(&tree->lock);
-	if (!kho_radix_descend(tree->root, key, path)) {
-		leaf = path[0];
+	leaf = kho_radix_find_leaf(tree, key);
+	if (leaf)
 		found = test_bit(kho_radix_index(key, 0), leaf->bitmap);
-	}
 	mutex_unlock(&tree->lock);
 
 	return found;
@@ -674,5 +739,6 @@ void kho_radix_tree_destroy(struct kho_radix_tree *tree)
 	}
 
 	tree->root = NULL;
+	tree->hot_leaf = NULL;
 }
 EXPORT_SYMBOL_GPL(kho_radix_tree_destroy);

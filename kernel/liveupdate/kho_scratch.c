@@ -272,16 +272,7 @@ void __init kho_scratch_adopt(struct kho_scratch *areas, unsigned int cnt)
  */
 bool kho_scratch_overlap(phys_addr_t phys, size_t size)
 {
-	phys_addr_t end = phys + size;
-	unsigned int i;
-
-	for (i = 0; i < kho_scratch_cnt; i++) {
-		const struct kho_scratch *area = &kho_scratch[i];
-
-		if (phys < area->addr + area->size && area->addr < end)
-			return true;
-	}
-	return false;
+	return __kho_scratch_overlap(phys, phys + size);
 }
 
 /**

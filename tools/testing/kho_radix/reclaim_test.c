@@ -172,6 +172,48 @@ out:
 	free(keys);
 }
 
+/*
+ * The hot leaf is the last one used. Once a deletion frees it, the next key
+ * of that leaf must build a new one rather than write into the freed page
+ * (which ASan would report), and a key of another leaf must not land in it.
+ *
+ *   add A, add A+1   leaf L1 is hot
+ *   del A, del A+1   L1 freed, nothing hot
+ *   add A+2          a new leaf L1'
+ *   add B            B's leaf becomes hot; A+2 stays where it is
+ */
+static void kho_radix_hot_leaf_reclaimed_check(void)
+{
+	unsigned long a = BIT(KHO_RADIX_KEY_WIDTH - 1) | 0x40;
+	unsigned long b = a ^ BIT(KHO_RADIX_LEAF_SHIFT);
+	unsigned long want[2] = { b < a ? b : a + 2, b < a ? a + 2 : b };
+	struct kho_radix_tree tree = {};
+
+	ASSERT_EQ(kho_radix_tree_init(&tree), 0);
+	EXPECT_EQ(kho_radix_add_key(&tree, a), 0);
+	EXPECT_EQ(kho_radix_add_key(&tree, a + 1), 0);
+	EXPECT_EQ(kho_shim_pages_live(), KHO_RADIX_DEPTH);
+	kho_radix_del_key(&tree, a);
+	EXPECT_EQ(kho_shim_pages_live(), KHO_RADIX_DEPTH);
+	kho_radix_del_key(&tree, a + 1);
+	EXPECT_EQ(kho_shim_pages_live(), 1);
+	EXPECT(!kho_radix_has_key(&tree, a + 1));
+
+	EXPECT_EQ(kho_radix_add_key(&tree, a + 2), 0);
+	EXPECT_EQ(kho_shim_pages_live(), KHO_RADIX_DEPTH);
+	EXPECT_EQ(kho_radix_add_key(&tree, b), 0);
+	EXPECT_EQ(kho_shim_pages_live(), KHO_RADIX_DEPTH + 1);
+	kho_tree_check(&tree, want, 2, 0);
+
+	/* Deleting a key the hot leaf does not hold changes nothing. */
+	kho_radix_del_key(&tree, b + 1);
+	kho_tree_check(&tree, want, 2, 0);
+	EXPECT(kho_radix_has_key(&tree, b));
+	EXPECT(!kho_radix_has_key(&tree, b + 1));
+	kho_radix_tree_destroy(&tree);
+	EXPECT_EQ(kho_shim_pages_live(), 0);
+}
+
 /* Destroy frees a large tree completely (the runner counts the pages). */
 static void kho_radix_tree_destroy_large_check(void)
 {
@@ -196,6 +238,7 @@ static const struct kho_test_case cases[] = {
 	KHO_CASE(kho_radix_del_key_leaf_edges_check),
 	KHO_CASE(kho_radix_del_key_all_root_only_check),
 	KHO_CASE(kho_radix_del_key_cycles_stable_check),
+	KHO_CASE(kho_radix_hot_leaf_reclaimed_check),
 	KHO_CASE(kho_radix_tree_destroy_large_check),
 };
 

@@ -514,23 +514,20 @@ static int scn_preserve_vmalloc(unsigned long nr, struct scn_totals *t)
 }
 
 /*
- * Scattered order-0 pages: allocate pairs and preserve only the first page of
- * each, so that no two preserved pages are adjacent.  The second page of each
- * pair stays allocated in this kernel and is free memory in the next one.
- */
-/*
  * For make bench: unpreserve and preserve again every one of @nr preserved
  * pages, timing each pass with the kernel's clock; only the KHO calls are
- * in the timed loops. The best of three rounds is reported, so that a busy
- * host disturbs the figure less.
+ * in the timed loops. The best of SCN_OPS_ROUNDS rounds is reported: under
+ * TCG a round is easily slowed by the host, never sped up.
  */
+#define SCN_OPS_ROUNDS 9
+
 static int scn_time_ops(const u64 *pfns, unsigned long nr)
 {
 	u64 best_un = U64_MAX, best_pre = U64_MAX, t0, t1, t2;
 	unsigned long i;
 	int round, err = 0;
 
-	for (round = 0; round < 3 && !err; round++) {
+	for (round = 0; round < SCN_OPS_ROUNDS && !err; round++) {
 		t0 = ktime_get_ns();
 		for (i = 0; i < nr; i++)
 			kho_unpreserve_pages(pfn_to_page(pfns[i]), 1);
@@ -584,6 +581,11 @@ static int scn_cycles(unsigned long nr)
 	return err;
 }
 
+/*
+ * Scattered order-0 pages: allocate pairs and preserve only the first page of
+ * each, so that no two preserved pages are adjacent.  The second page of each
+ * pair stays allocated in this kernel and is free memory in the next one.
+ */
 static int scn_preserve_scattered(unsigned long nr, struct scn_totals *t)
 {
 	struct scn_item *it = scn_new_item(SCN_SCATTERED);

@@ -114,6 +114,12 @@ run_scenarios() {	# run_scenarios VARIANT PREFIX TIMEOUT
 		"$s" ours-to-stock ours,stock "" test "$t" || true
 		"$s" mixed-chain ours,stock,ours,stock "" test "$t" || true
 		"$KHO_REPO/scripts/luo-scenario.sh" kho-and-luo-mixed stock,ours,stock "" test "$t" || true
+		# A successor booted with kho=off ignores the handover whole
+		# and boots as if cold, whichever kernel made it.
+		KHO_EXPECT="KHO: KHO is off, ignoring the handover" \
+			"$s" kho-off-successor ours,ours+kho=off scattered=4096 test "$t" || true
+		KHO_EXPECT="KHO: KHO is off, ignoring the handover" \
+			"$s" stock-to-kho-off stock,ours+kho=off "" test "$t" || true
 	fi
 }
 

@@ -40,50 +40,17 @@ fi
 
 command -v apt-get >/dev/null || die "apt-get not found: set KSRC=/path/to/linux-7.3"
 
-# The machine's Debian mirror: first URI of a deb822 or one-line source that
-# serves the main Debian archive (not the security archive).
-mirror_uri() {
-	local f
-	for f in /etc/apt/sources.list.d/*.sources; do
-		[ -f "$f" ] || continue
-		awk '/^URIs:/ { for (i = 2; i <= NF; i++) print $i }' "$f"
-	done
-	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-		[ -f "$f" ] || continue
-		awk '$1 == "deb" || $1 == "deb-src" {
-			for (i = 2; i <= NF; i++) if ($i ~ /^[a-z+]+:\/\//) { print $i; break }
-		}' "$f"
-	done
-}
-uri=$(mirror_uri | grep -v -- '-security' | grep -E '/debian/?$' | head -n1 || true)
+. "$(dirname "$0")/apt.sh"
+uri=$(kho_apt_mirror)
 [ -n "$uri" ] || die "no Debian mirror found in /etc/apt sources: set KSRC=/path/to/linux-7.3"
 
-keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-[ -f "$keyring" ] || die "missing $keyring (package debian-archive-keyring)"
-
+[ -f "$kho_apt_keyring" ] || die "missing $kho_apt_keyring (package debian-archive-keyring)"
 apt_dir=$cache/apt
-mkdir -p "$apt_dir"/{lists/partial,archives/partial,etc/preferences.d,etc/apt.conf.d,debs}
-: > "$apt_dir/etc/sources.list"
+lines=()
 for s in $suites; do
-	echo "deb [signed-by=$keyring] $uri $s main" >> "$apt_dir/etc/sources.list"
+	lines+=("deb [signed-by=$kho_apt_keyring] $uri $s main")
 done
-: > "$apt_dir/status"
-aptopts=(
-	-o "Dir::State=$apt_dir"
-	-o "Dir::State::Lists=$apt_dir/lists"
-	-o "Dir::State::status=$apt_dir/status"
-	-o "Dir::Cache=$apt_dir"
-	-o "Dir::Cache::archives=$apt_dir/archives"
-	-o "Dir::Etc::SourceList=$apt_dir/etc/sources.list"
-	-o "Dir::Etc::SourceParts=$apt_dir/etc/sources.list.d"
-	-o "Dir::Etc::Preferences=$apt_dir/etc/preferences"
-	-o "Dir::Etc::PreferencesParts=$apt_dir/etc/preferences.d"
-	-o "Dir::Etc::Parts=$apt_dir/etc/apt.conf.d"
-	-o "APT::Get::List-Cleanup=0"
-	-o "Debug::NoLocking=1"
-	-o "APT::Sandbox::User=root"
-)
-mkdir -p "$apt_dir/etc/sources.list.d"
+kho_apt_private "$apt_dir" "${lines[@]}"
 
 say "reading package lists for: $suites (private apt state in $apt_dir)"
 apt-get "${aptopts[@]}" -qq update >&2 || die "apt-get update failed"

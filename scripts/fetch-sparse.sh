@@ -35,32 +35,14 @@ fi
 
 command -v apt-get >/dev/null || die "no apt-get: put a sparse with __typeof_unqual__ in PATH"
 command -v dpkg-source >/dev/null || die "dpkg-source not found (package dpkg-dev)"
-uri=
-for f in /etc/apt/sources.list.d/*.sources; do
-	[ -f "$f" ] || continue
-	uri=$(awk '/^URIs:/ { print $2; exit }' "$f")
-	[ -n "$uri" ] && break
-done
-[ -n "$uri" ] || uri=$(awk '/^deb / && $0 !~ /security/ { for (i = 2; i <= NF; i++) if ($i ~ /^https?:/) { print $i; exit } }' \
-			/etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | head -n1)
+. "$(dirname "$0")/apt.sh"
+uri=$(kho_apt_mirror)
 [ -n "$uri" ] || die "no Debian mirror in the apt sources"
 
-apt_dir=$dir/apt
 rm -rf "$dir/src"
-mkdir -p "$apt_dir"/{lists/partial,archives/partial,etc/preferences.d,etc/apt.conf.d,etc/sources.list.d} "$dir/src" "$dir/bin"
-echo "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $uri sid main" > "$apt_dir/etc/sources.list"
-: > "$apt_dir/status"
-aptopts=(
-	-o "Dir::State=$apt_dir" -o "Dir::State::Lists=$apt_dir/lists"
-	-o "Dir::State::status=$apt_dir/status" -o "Dir::Cache=$apt_dir"
-	-o "Dir::Cache::archives=$apt_dir/archives"
-	-o "Dir::Etc::SourceList=$apt_dir/etc/sources.list"
-	-o "Dir::Etc::SourceParts=$apt_dir/etc/sources.list.d"
-	-o "Dir::Etc::Preferences=$apt_dir/etc/preferences"
-	-o "Dir::Etc::PreferencesParts=$apt_dir/etc/preferences.d"
-	-o "Dir::Etc::Parts=$apt_dir/etc/apt.conf.d"
-	-o "APT::Get::List-Cleanup=0" -o "Debug::NoLocking=1" -o "APT::Sandbox::User=root"
-)
+mkdir -p "$dir/src" "$dir/bin"
+apt_dir=$dir/apt
+kho_apt_private "$apt_dir" "deb-src [signed-by=$kho_apt_keyring] $uri sid main"
 say "fetching the sparse source package from sid (private apt state in $apt_dir)"
 apt-get "${aptopts[@]}" -qq update >&2 || die "apt-get update failed"
 (cd "$dir/src" && apt-get "${aptopts[@]}" -qq source --download-only sparse >&2) ||

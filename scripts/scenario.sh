@@ -4,7 +4,8 @@
 #
 #   scenario.sh NAME PLAN [MODARGS] [VARIANT] [TIMEOUT] [MEM]
 #
-# PLAN is the comma-separated list of kernels booted in turn (ours, stock),
+# PLAN is the comma-separated list of kernels booted in turn (ours, stock;
+# NAME+WORD also puts WORD on that stage's command line, as in ours+kho=off),
 # MODARGS extra kho_scenario parameters (comma-separated), VARIANT the
 # kernel config (test or debug).  The kernels must already be built.  The
 # serial log is kept in $KHO_BUILD/logs/NAME.log and printed on failure.
@@ -23,8 +24,11 @@ variant=${4:-test}
 tmo=${5:-300}
 mem=${6:-$(kho_mem "$variant")}
 
-IFS=, read -r -a kernels <<< "$plan"
-nr=${#kernels[@]}
+IFS=, read -r -a stages <<< "$plan"
+nr=${#stages[@]}
+kernels=("${stages[@]%%+*}")
+word1=
+[[ ${stages[0]} == *+* ]] && word1=${stages[0]#*+}
 work=$KHO_BUILD/scenarios/$name
 log=$KHO_BUILD/logs/$name.log
 rm -rf "$work"
@@ -54,7 +58,7 @@ say "$name: booting $plan (timeout ${tmo}s, log $log)"
 t0=$(date +%s.%N)
 rc=0
 kho_qemu "$log" "$tmo" "$first/arch/x86/boot/bzImage" "$work/initrd.cpio" \
-	"kho=on printk.devkmsg=on $(kho_cmdline "$variant") khotest.plan=$plan khotest.stage=1${modargs:+ khotest.mod=$modargs}${KHO_CMDLINE_EXTRA:+ $KHO_CMDLINE_EXTRA}" "$mem" || rc=$?
+	"kho=on printk.devkmsg=on $(kho_cmdline "$variant") khotest.plan=$plan khotest.stage=1${modargs:+ khotest.mod=$modargs}${KHO_CMDLINE_EXTRA:+ $KHO_CMDLINE_EXTRA}${word1:+ $word1}" "$mem" || rc=$?
 t1=$(date +%s.%N)
 
 # The guest's own KTAP lines (it writes them through /dev/kmsg).

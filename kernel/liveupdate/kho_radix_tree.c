@@ -23,7 +23,7 @@
  * index    The bits of a key that select an entry (or, in a leaf, a bit) at
  *          a given level.
  * path     The pages a key's indices lead through, one per level.
- * spare    A zeroed page allocated before taking the lock for an insertion
+ * spare    A zeroed page allocated, with the lock dropped, for an insertion
  *          that may need new pages.
  * graft    Linking spares into the tree: they are chained to each other
  *          first and then published by a single store into the tree.
@@ -392,7 +392,7 @@ free_spares:
  * @tree: the tree.
  * @key:  the key; adding a key that is already present is not an error.
  *
- * Pages the key needs are allocated before @tree->lock is taken, and are
+ * Pages the key needs are allocated while @tree->lock is not held, and are
  * linked only once all of them exist: if this fails, the tree is unchanged.
  *
  * Context: Process context; may sleep. Takes @tree->lock.

@@ -5,7 +5,9 @@
  * A scenario is a chain of kernels booted one after the other through
  * kexec_file_load with KHO.  The kernel command line carries the plan:
  *
- *   khotest.plan=ours,stock,ours   the kernel of each stage, in order
+ *   khotest.plan=ours,stock,ours   the kernel of each stage, in order; an
+ *                                  entry NAME+WORD also adds WORD to that
+ *                                  stage's command line (ours+kho=off)
  *   khotest.stage=N                the stage this boot is (1 when absent)
  *   khotest.mod=a=1,b=2            extra kho_scenario module parameters
  *   khotest.report=1               run /bin/kho-report in every stage
@@ -51,9 +53,11 @@
 #define CMDLINE_MAX	2048
 #define MAX_STAGES	16
 #define MAX_NAME	16
+#define MAX_WORD	64
 
 static char cmdline[CMDLINE_MAX];
 static char plan[MAX_STAGES][MAX_NAME];
+static char plan_word[MAX_STAGES][MAX_WORD];
 static int nr_stages;
 static int stage = 1;
 static char modargs[512];
@@ -186,9 +190,16 @@ static int parse_cmdline(void)
 	if (cmdline_get("khotest.plan", val, sizeof(val)) < 0)
 		snprintf(val, sizeof(val), "ours");
 	for (tok = val; tok && *tok && nr_stages < MAX_STAGES; tok = next) {
+		char *word;
+
 		next = strchr(tok, ',');
 		if (next)
 			*next++ = '\0';
+		word = strchr(tok, '+');
+		if (word) {
+			*word++ = '\0';
+			snprintf(plan_word[nr_stages], MAX_WORD, "%s", word);
+		}
 		snprintf(plan[nr_stages++], MAX_NAME, "%s", tok);
 	}
 	return stage >= 1 && stage <= nr_stages ? 0 : -1;
@@ -451,22 +462,52 @@ static int write_initrd(const char *out)
 
 /* ---- kexec into the next stage ---- */
 
+/* Cut the last whole-word @word out of @s, with one space next to it. */
+static void drop_word(char *s, const char *word)
+{
+	size_t len = strlen(word);
+	char *p = s, *last = NULL, *from, *to;
+
+	if (!len)
+		return;
+	while ((p = strstr(p, word))) {
+		if ((p == s || p[-1] == ' ') && (p[len] == ' ' || !p[len]))
+			last = p;
+		p += len;
+	}
+	if (!last)
+		return;
+	from = last + len;
+	to = last > s ? last - 1 : last;
+	if (to == last && *from == ' ')
+		from++;
+	memmove(to, from, strlen(from) + 1);
+}
+
 static int kexec_next(const char *kernel)
 {
-	char next[CMDLINE_MAX], *p, *q;
+	char cur[CMDLINE_MAX], next[CMDLINE_MAX], *p, *q;
 	int kfd, ifd, ret;
 	long len;
 
-	/* The same command line with khotest.stage bumped. */
-	p = strstr(cmdline, "khotest.stage=");
+	/*
+	 * The same command line with khotest.stage bumped, without this
+	 * stage's own word and with the next stage's, if the plan has them.
+	 */
+	snprintf(cur, sizeof(cur), "%s", cmdline);
+	drop_word(cur, plan_word[stage - 1]);
+	p = strstr(cur, "khotest.stage=");
 	if (p) {
 		q = strchr(p, ' ');
 		*p = '\0';
-		snprintf(next, sizeof(next), "%s%s khotest.stage=%d", cmdline,
+		snprintf(next, sizeof(next), "%s%s khotest.stage=%d", cur,
 			 q ? q + 1 : "", stage + 1);
-		*p = 'k';
 	} else {
-		snprintf(next, sizeof(next), "%s khotest.stage=%d", cmdline, stage + 1);
+		snprintf(next, sizeof(next), "%s khotest.stage=%d", cur, stage + 1);
+	}
+	if (plan_word[stage][0]) {
+		len = strlen(next);
+		snprintf(next + len, sizeof(next) - len, " %s", plan_word[stage]);
 	}
 
 	if (write_initrd("/initrd.img")) {

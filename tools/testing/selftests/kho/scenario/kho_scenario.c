@@ -679,12 +679,36 @@ static void scn_log_items(void)
 		(u64)virt_to_phys(scn_out), SCN_BLOB_ORDER);
 }
 
+/*
+ * A last stage booted with kho=off (plan entry "ours+kho=off"): the kernel
+ * must have ignored the handover whole, as if it had booted cold.
+ */
+static int scn_check_kho_off(void)
+{
+	phys_addr_t phys;
+	size_t size;
+
+	if (is_kho_boot()) {
+		pr_err("stage %u: KHO is off, yet the handover was taken\n", stage);
+		return -EINVAL;
+	}
+	if (!kho_retrieve_subtree(SCN_SUBTREE, &phys, &size)) {
+		pr_err("stage %u: KHO is off, yet the blob of stage %u is visible\n",
+		       stage, stage - 1);
+		return -EINVAL;
+	}
+	pr_info("stage %u: KHO is off and the handover was ignored\n", stage);
+	return 0;
+}
+
 static int __init kho_scenario_init(void)
 {
 	struct scn_totals in = { }, out = { };
 	int err;
 
 	if (!kho_is_enabled()) {
+		if (stage > 1 && !preserve)
+			return scn_check_kho_off();
 		pr_err("KHO is not enabled\n");
 		return -EOPNOTSUPP;
 	}

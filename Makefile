@@ -24,7 +24,7 @@ help:
 	@echo '  selftests   the base 7.3 KHO and LUO selftests on our kernel'
 	@echo '  scenarios   our QEMU kexec scenarios (ours, stock, chains, damaged handovers)'
 	@echo '  corrupt     only the damaged-handover scenarios'
-	@echo '  bench       ours vs stock 7.3 side by side (about an hour); table in $$KHO_BUILD/bench'
+	@echo '  bench       ours vs stock 7.3 side by side (about 30 min); table in $$KHO_BUILD/bench'
 	@echo '  fuzz        fuzz the incoming-tree validator for FUZZ_TIME seconds (default 600)'
 	@echo '  patches     the git format-patch series against 7.3, cover letter, checkpatch'
 	@echo '  check-series  git am the series onto a clean base, build every prefix, base KHO selftest'

@@ -187,38 +187,36 @@ warnings_in() {
 	done | sort -u
 }
 
-# W=1: rebuild the series' objects with the extra warnings.
-t0=$(date +%s)
-if kmake W=1 "${built[@]}" > "$logs/w1.log" 2>&1; then
-	w=$(warnings_in "$logs/w1.log")
-	echo "# W=1 build of ${#built[@]} objects: $(since "$t0")"
+# warn_check NAME LOG LABEL MAKE-ARG...: rebuild the series' objects with
+# MAKE-ARGs; NAME fails if the build fails or prints a warning.
+warn_check() {
+	local name=$1 log=$2 label=$3 t0 w
+	shift 3
+	t0=$(date +%s)
+	if ! kmake "$@" "${built[@]}" > "$log" 2>&1; then
+		tail -n 20 "$log" >&2
+		result fail "$name" "make $* failed; see $log"
+		return
+	fi
+	w=$(warnings_in "$log")
+	echo "# $label on ${#built[@]} objects: $(since "$t0")"
 	if [ -n "$w" ]; then
 		echo "$w" | sed 's/^/# /'
-		result fail w1 "$(echo "$w" | wc -l) warnings"
+		result fail "$name" "$(echo "$w" | wc -l) warnings"
 	else
-		result ok w1
+		result ok "$name"
 	fi
-else
-	tail -n 20 "$logs/w1.log" >&2
-	result fail w1 "build failed; see $logs/w1.log"
-fi
+}
+
+# W=1: the extra warnings.
+warn_check w1 "$logs/w1.log" "W=1 build" W=1
 
 # sparse, with a version that the base's checker-valid.sh accepts.
-t0=$(date +%s)
 if ! sparse=$("$KHO_REPO/scripts/fetch-sparse.sh" 2> "$logs/sparse-fetch.log"); then
 	result fail sparse "no working sparse; see $logs/sparse-fetch.log"
-elif kmake C=2 CHECK="$sparse" "${built[@]}" > "$logs/sparse.log" 2>&1; then
-	w=$(warnings_in "$logs/sparse.log")
-	echo "# sparse $(cat "$sparse.source" 2>/dev/null || "$sparse" --version) on ${#built[@]} objects: $(since "$t0")"
-	if [ -n "$w" ]; then
-		echo "$w" | sed 's/^/# /'
-		result fail sparse "$(echo "$w" | wc -l) warnings"
-	else
-		result ok sparse
-	fi
 else
-	tail -n 20 "$logs/sparse.log" >&2
-	result fail sparse "make C=2 failed; see $logs/sparse.log"
+	warn_check sparse "$logs/sparse.log" \
+		"sparse $(cat "$sparse.source" 2>/dev/null || "$sparse" --version)" C=2 CHECK="$sparse"
 fi
 
 # kernel-doc on every file of the series, built here or not.  A file the

@@ -114,40 +114,37 @@ mapfile -t repo_patches < <(cd "$KHO_REPO" && ls patches/*.patch 2>/dev/null | s
 # Resolve every "file" and "apply" glob; each must match something.
 err=0
 bad() { say "series: $*"; err=1; }
+# take N SLUG KEY WHERE IN OUT TAKEN CANDIDATE...: every glob in the file IN
+# (a "KEY GLOB" line of patch N) must match some CANDIDATE (a WHERE), and no
+# CANDIDATE may be taken by two patches; matches go to the file OUT and into
+# the associative array named TAKEN.
+take() {
+	local n=$1 slug=$2 key=$3 where=$4 in=$5 out=$6 g c hit
+	local -n taken=$7
+	shift 7
+	while read -r g; do
+		hit=0
+		for c in "$@"; do
+			# shellcheck disable=SC2053
+			[[ $c == $g ]] || continue
+			hit=1
+			if [ -n "${taken[$c]:-}" ]; then
+				bad "$c: '$key' in patch ${taken[$c]} and in patch $n"
+			else
+				taken[$c]=$n
+				echo "$c" >> "$out"
+			fi
+		done
+		[ $hit = 1 ] || bad "patch $n ($slug): '$key $g' matches no $where"
+	done < "$in"
+}
 declare -A owner applied
 for n in $(seq -f %02g 1 ${#slugs[@]}); do
 	slug=${slugs[10#$n - 1]}
 	: > "$plan/$n.files"; : > "$plan/$n.patches"
-	while read -r g; do
-		hit=0
-		for f in "${repo_files[@]}"; do
-			# shellcheck disable=SC2053
-			[[ $f == $g ]] || continue
-			hit=1
-			if [ -n "${owner[$f]:-}" ]; then
-				bad "$f is in patch ${owner[$f]} and in patch $n"
-			else
-				owner[$f]=$n
-				echo "$f" >> "$plan/$n.files"
-			fi
-		done
-		[ $hit = 1 ] || bad "patch $n ($slug): 'file $g' matches no repo file"
-	done < "$plan/$n.file"
-	while read -r g; do
-		hit=0
-		for p in "${repo_patches[@]}"; do
-			# shellcheck disable=SC2053
-			[[ $p == $g ]] || continue
-			hit=1
-			if [ -n "${applied[$p]:-}" ]; then
-				bad "$p is applied in patch ${applied[$p]} and in patch $n"
-			else
-				applied[$p]=$n
-				echo "$p" >> "$plan/$n.patches"
-			fi
-		done
-		[ $hit = 1 ] || bad "patch $n ($slug): 'apply $g' matches no file in patches/"
-	done < "$plan/$n.apply"
+	take "$n" "$slug" file "repo file" "$plan/$n.file" "$plan/$n.files" owner "${repo_files[@]}"
+	take "$n" "$slug" apply "file in patches/" "$plan/$n.apply" "$plan/$n.patches" applied \
+		"${repo_patches[@]}"
 done
 for f in "${repo_files[@]}"; do
 	[ -n "${owner[$f]:-}" ] || bad "$f is in no patch"

@@ -4,11 +4,14 @@
 #
 #   corrupt-scenarios.sh [VARIANT] [CLASS...]
 #
-# Stage 1 preserves the usual set, then kho_corrupt_test() (built with
-# CONFIG_KHO_CORRUPT_TEST) damages the handover in one way just before the
-# kexec.  Stage 2 must boot normally, log the line that names the damage,
-# and see no handover at all (the scenario module checks is_kho_boot()).
-# Any kernel report in the log fails the class, as in every scenario.
+# Stage 1 preserves the usual set, then the scenario module damages the
+# handover in one way through its ABI (the FDT and the tree in memory) just
+# before the kexec.  Stage 2 must boot normally and log the line that names
+# the damage.  Damage to the FDT or to the tree's root costs the whole
+# handover (the module checks is_kho_boot()); any other costs exactly what
+# it covers: the one folio it aims at is refused, or nothing, and everything
+# else is restored and checked.  Any kernel report in the log fails the
+# class, as in every scenario.
 set -euo pipefail
 here=$(dirname "$0")
 
@@ -18,20 +21,19 @@ shift || true
 # class | the line the next kernel must print (a fixed substring of it)
 table='
 fdt-compatible|ignoring the handover: FDT is not kho-v4
-fdt-no-map|ignoring the handover: no valid preserved-memory-map
-fdt-map-size|ignoring the handover: no valid preserved-memory-map
-root-misaligned|ignoring the handover: misaligned tree page at
-root-outside-ram|ignoring the handover: tree page outside RAM at
-entry-misaligned|ignoring the handover: misaligned tree page at
-entry-outside-ram|ignoring the handover: tree page outside RAM at
-entry-in-scratch|ignoring the handover: tree page overlaps scratch at
-entry-twice|ignoring the handover: tree page reached twice at
-key-invalid|ignoring the handover: invalid key at
-block-outside-ram|ignoring the handover: preserved block outside RAM at
-block-in-scratch|ignoring the handover: preserved block overlaps scratch at
-block-overlap|ignoring the handover: overlapping preserved blocks at
-tree-page-in-block|ignoring the handover: tree page inside a preserved block at
-'
+fdt-no-map|ignoring the handover: no preserved-memory-map
+fdt-map-size|ignoring the handover: preserved-memory-map of the wrong size
+root-misaligned|ignoring the handover: tree root not page aligned
+root-outside-ram|ignoring the handover: tree root outside RAM
+entry-misaligned|refused 1 table entries not page aligned
+entry-outside-ram|refused 1 table entries outside RAM
+entry-in-scratch|refused 1 table entries in scratch memory
+entry-twice|refused 1 table entries reached twice
+key-beyond|refused 1 table entries beyond the widest key
+block-outside-ram|refused 1 preserved blocks (4 KiB) outside RAM
+block-in-scratch|refused 1 preserved blocks (4 KiB) in scratch memory
+block-overlap|refused 1 preserved blocks (2048 KiB) inside a larger block
+tree-page-in-block|refused 1 preserved blocks (4 KiB) holding a tree page'
 
 fail=0
 while IFS='|' read -r class line; do

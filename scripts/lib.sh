@@ -64,7 +64,11 @@ kho_module() {
 	mdir=$KHO_BUILD/mod/$1-$2
 	mkdir -p "$mdir"
 	cp -u "$KHO_REPO"/tools/testing/selftests/kho/scenario/kho_scenario.c "$mdir/"
-	echo 'obj-m := kho_scenario.o' > "$mdir/Kbuild"
+	{
+		echo 'obj-m := kho_scenario.o'
+		# Only our kernel's ABI header has what the damage code uses.
+		if [ "$1" = ours ]; then echo 'ccflags-y := -DKHO_SCN_OURS'; fi
+	} > "$mdir/Kbuild"
 	make -s -C "$kdir" M="$mdir" CC="${KHO_CC:-gcc}" modules >&2 ||
 		die "scenario module build failed for $1-$2"
 }

@@ -59,12 +59,40 @@ struct kho_radix_stats {
 	unsigned long keys;
 };
 
+/**
+ * struct kho_radix_iter - A cursor over the keys of one key range, in runs.
+ * @root:      root table of the tree.
+ * @lo:        lowest key of the range.
+ * @hi:        highest key of the range.
+ * @pos:       the next key to look at: the lowest key not returned yet when
+ *             going up, the highest when going down.
+ * @done:      set once the range is exhausted.
+ * @leaf:      the leaf of the run returned last, or NULL; a caller that owns
+ *             the tree may clear that run's bits in it.
+ * @leaf_base: the key bits above the leaf bits of every key in @leaf.
+ *
+ * A run is a set of consecutive keys that all lie in one leaf. The cursor
+ * keeps no page other than @leaf, so a caller that drops the tree's lock
+ * between two steps sets @leaf to NULL before the next one.
+ */
+struct kho_radix_iter {
+	const struct kho_radix_node *root;
+	unsigned long lo;
+	unsigned long hi;
+	unsigned long pos;
+	bool done;
+	struct kho_radix_leaf *leaf;
+	unsigned long leaf_base;
+};
+
 #ifdef CONFIG_KEXEC_HANDOVER
 
 int kho_radix_tree_init(struct kho_radix_tree *tree);
 void kho_radix_tree_adopt(struct kho_radix_tree *tree,
 			  struct kho_radix_node *root);
 void kho_radix_tree_destroy(struct kho_radix_tree *tree);
+void kho_radix_tree_release(struct kho_radix_tree *tree,
+			    void (*release)(void *page));
 int kho_radix_add_key(struct kho_radix_tree *tree, unsigned long key);
 bool kho_radix_has_key(struct kho_radix_tree *tree, unsigned long key);
 void kho_radix_del_key(struct kho_radix_tree *tree, unsigned long key);
@@ -74,6 +102,17 @@ int __kho_radix_walk_tree(struct kho_radix_tree *tree,
 			  const struct kho_radix_walk_cb *cb, void *data);
 int kho_radix_tree_stats(struct kho_radix_tree *tree,
 			 struct kho_radix_stats *stats);
+int kho_radix_tree_clone(struct kho_radix_tree *dst,
+			 const struct kho_radix_node *root);
+struct kho_radix_leaf *__kho_radix_find_leaf(const struct kho_radix_node *root,
+					     unsigned long key);
+void kho_radix_iter_init(struct kho_radix_iter *it,
+			 const struct kho_radix_node *root,
+			 unsigned long lo, unsigned long hi, bool down);
+bool kho_radix_iter_next(struct kho_radix_iter *it, unsigned long *first,
+			 unsigned long *nr);
+bool kho_radix_iter_prev(struct kho_radix_iter *it, unsigned long *first,
+			 unsigned long *nr);
 
 #else /* CONFIG_KEXEC_HANDOVER */
 
@@ -91,6 +130,9 @@ static inline void kho_radix_del_key(struct kho_radix_tree *tree,
 				     unsigned long key) { }
 
 static inline void kho_radix_tree_destroy(struct kho_radix_tree *tree) { }
+
+static inline void kho_radix_tree_release(struct kho_radix_tree *tree,
+					  void (*release)(void *page)) { }
 
 static inline int kho_radix_add_key(struct kho_radix_tree *tree,
 				    unsigned long key)
@@ -122,6 +164,39 @@ static inline int kho_radix_tree_stats(struct kho_radix_tree *tree,
 				       struct kho_radix_stats *stats)
 {
 	return -EOPNOTSUPP;
+}
+
+static inline int kho_radix_tree_clone(struct kho_radix_tree *dst,
+				       const struct kho_radix_node *root)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline struct kho_radix_leaf *
+__kho_radix_find_leaf(const struct kho_radix_node *root, unsigned long key)
+{
+	return NULL;
+}
+
+static inline void kho_radix_iter_init(struct kho_radix_iter *it,
+				       const struct kho_radix_node *root,
+				       unsigned long lo, unsigned long hi,
+				       bool down)
+{
+	it->done = true;
+	it->leaf = NULL;
+}
+
+static inline bool kho_radix_iter_next(struct kho_radix_iter *it,
+				       unsigned long *first, unsigned long *nr)
+{
+	return false;
+}
+
+static inline bool kho_radix_iter_prev(struct kho_radix_iter *it,
+				       unsigned long *first, unsigned long *nr)
+{
+	return false;
 }
 
 #endif /* CONFIG_KEXEC_HANDOVER */

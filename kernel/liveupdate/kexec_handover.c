@@ -89,17 +89,11 @@ static struct kho_radix_tree *kho_out_tree(void)
 	return kho_out.tree.root ? &kho_out.tree : NULL;
 }
 
-#if IS_ENABLED(CONFIG_KHO_CORRUPT_TEST) || IS_ENABLED(CONFIG_KHO_KUNIT_HOOKS)
-/* For kho_corrupt_test.c and the kho KUnit suite: the outgoing state. */
+#if IS_ENABLED(CONFIG_KHO_KUNIT_HOOKS)
+/* For the kho KUnit suite: the outgoing tree. */
 struct kho_radix_tree *kho_out_tree_for_test(void)
 {
 	return kho_out_tree();
-}
-
-void *kho_out_fdt_for_test(struct mutex **lock)
-{
-	*lock = &kho_out.lock;
-	return kho_out.fdt;
 }
 #endif
 
@@ -505,16 +499,13 @@ static int __init kho_init(void)
 		pr_warn("no kexec-metadata for the next kernel: %pe\n",
 			ERR_PTR(err));
 
-	if (!is_kho_boot())
-		kho_scratch_release();
+	kho_scratch_release();
 	return 0;
 
 err_destroy_tree:
 	kho_radix_tree_destroy(&kho_out.tree);
 err_disable:
-	/* A successor's scratch is ordinary memory already. */
-	if (!is_kho_boot())
-		kho_scratch_free();
+	kho_scratch_free();
 	kho_disable();
 	pr_err("cannot start, disabled: %pe\n", ERR_PTR(err));
 	return err;

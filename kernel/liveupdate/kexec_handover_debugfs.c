@@ -37,7 +37,6 @@
 #include <linux/seq_file.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
-#include <linux/sort.h>
 
 #include "kexec_handover_internal.h"
 
@@ -234,207 +233,166 @@ static int tree_stats_show(struct seq_file *m, void *unused)
 DEFINE_SHOW_ATTRIBUTE(tree_stats);
 
 /*
- * ranges and totals print a &struct kho_in_summary for both directions. The
- * incoming one is kept by the incoming side and never changes after boot.
- * The outgoing one is a snapshot of the tree: the tree lock is held for a
- * single walk whose callbacks only count and fill a preallocated array, and
- * all formatting and copying to userspace happen after it is dropped, so a
- * reader never holds up preservation for more than one walk.
+ * ranges and totals are read from a tree: the outgoing one, or the copy of
+ * the vetted incoming one. Blocks are listed by address, so the keys of
+ * every order are walked at once, each order by its own cursor. The tree's
+ * lock is held only while one buffer of the file is filled (seq_file's
+ * start to stop) or, for totals, for a bounded number of ranges, and the
+ * cursors forget their leaves whenever it is dropped: a reader never holds
+ * preservation up for long, and sees every block that stays in the tree
+ * meanwhile exactly once.
  */
 
-/* Ranges the first snapshot attempt makes room for: one page of them. */
-#define KHO_DBG_FIRST_RANGES	(PAGE_SIZE / sizeof(struct kho_in_range))
+/* Every order a key can name. */
+#define KHO_DBG_ORDERS	(KHO_RADIX_MAX_ORDER + 1)
 
-/* Walks tried before giving up on a tree that grows faster than it is read. */
-#define KHO_DBG_SNAPSHOT_TRIES	4
+/* Ranges totals counts with the lock held, before letting others in. */
+#define KHO_DBG_BATCH	1024
 
-/**
- * struct kho_dbg_snapshot - A summary being taken of the outgoing tree.
- * @sum:    the summary; @sum.ranges points at @ranges.
- * @ranges: room for @cap ranges.
- * @cap:    size of @ranges.
- * @found:  ranges the walk found, also those that did not fit.
- * @end:    end of the last range found.
- * @order:  order of the last range found.
- */
-struct kho_dbg_snapshot {
-	struct kho_in_summary sum;
-	struct kho_in_range *ranges;
-	unsigned long cap;
-	unsigned long found;
-	phys_addr_t end;
+/* A run of adjacent blocks of one order. */
+struct kho_dbg_range {
+	phys_addr_t start;
+	phys_addr_t size;
 	unsigned int order;
 };
 
-static int kho_dbg_count_page(phys_addr_t phys, unsigned int level, void *data)
-{
-	struct kho_dbg_snapshot *snap = data;
-
-	if (level)
-		snap->sum.tree.tables++;
-	else
-		snap->sum.tree.leaves++;
-	return 0;
-}
-
-/*
- * Keys come in tree order: the largest order first, each order by address.
- * A block that continues the previous one of its order extends its range.
- */
-static int kho_dbg_add_key(unsigned long key, void *data)
-{
-	struct kho_dbg_snapshot *snap = data;
-	phys_addr_t phys, size;
+struct kho_dbg_stream {
+	struct kho_radix_iter it;
 	unsigned int order;
-
-	/* This kernel built every key of its own tree. */
-	if (kho_radix_decode_key(key, &phys, &order))
-		return -EINVAL;
-
-	snap->sum.tree.keys++;
-	size = (phys_addr_t)PAGE_SIZE << order;
-	if (snap->found && phys == snap->end && order == snap->order) {
-		if (snap->found <= snap->cap)
-			snap->ranges[snap->found - 1].size += size;
-	} else {
-		if (snap->found < snap->cap) {
-			snap->ranges[snap->found].start = phys;
-			snap->ranges[snap->found].size = size;
-			snap->ranges[snap->found].order = order;
-		}
-		snap->found++;
-		snap->order = order;
-	}
-	snap->end = phys + size;
-	return 0;
-}
-
-static int kho_dbg_cmp_start(const void *a, const void *b)
-{
-	const struct kho_in_range *ra = a, *rb = b;
-
-	if (ra->start == rb->start)
-		return 0;
-	return ra->start < rb->start ? -1 : 1;
-}
-
-/*
- * Take a summary of @tree into @snap, sorted by start like the incoming one.
- * @snap->ranges must be freed with kvfree() after a success.
- */
-static int kho_dbg_snapshot(struct kho_radix_tree *tree,
-			    struct kho_dbg_snapshot *snap)
-{
-	const struct kho_radix_walk_cb cb = {
-		.node = kho_dbg_count_page,
-		.leaf = kho_dbg_add_key,
-	};
-	unsigned long cap = KHO_DBG_FIRST_RANGES;
-	struct kho_in_range *ranges;
-	unsigned int tries;
-	int err;
-
-	for (tries = 0; tries < KHO_DBG_SNAPSHOT_TRIES; tries++) {
-		/* Allocated outside the tree lock, which the walk takes. */
-		ranges = kvmalloc_array(cap, sizeof(*ranges), GFP_KERNEL);
-		if (!ranges)
-			return -ENOMEM;
-
-		memset(snap, 0, sizeof(*snap));
-		snap->ranges = ranges;
-		snap->cap = cap;
-		err = kho_radix_walk_tree(tree, &cb, snap);
-		if (!err && snap->found <= cap) {
-			sort(ranges, snap->found, sizeof(*ranges),
-			     kho_dbg_cmp_start, NULL);
-			snap->sum.ranges = ranges;
-			snap->sum.nr_ranges = snap->found;
-			return 0;
-		}
-
-		kvfree(ranges);
-		if (err)
-			return err;
-		/* The tree may still grow before the next walk: leave room. */
-		cap = snap->found + snap->found / 8 + KHO_DBG_FIRST_RANGES;
-	}
-	return -EAGAIN;
-}
-
-/**
- * struct kho_dbg_summary - The summary one open file prints.
- * @sum:   the summary.
- * @owned: the outgoing snapshot's ranges, freed with the file; NULL for the
- *         incoming summary, which is not ours to free.
- */
-struct kho_dbg_summary {
-	struct kho_in_summary sum;
-	struct kho_in_range *owned;
+	struct kho_dbg_range run;
+	bool live;
 };
 
-/*
- * The summary behind a ranges or totals file: of @tree (out/), or of the
- * handover this kernel received when @tree is NULL (in/).
+/**
+ * struct kho_dbg_cursor - The blocks of a tree, in address order.
+ * @tree:   the tree.
+ * @nr:     streams in @s.
+ * @pos:    the file position of the next range; the one before it is
+ *          kept after the cursor (see kho_dbg_ranges_open()).
+ * @s:      one stream per order with keys left.
  */
-static int kho_dbg_summary_get(struct kho_radix_tree *tree,
-			       struct kho_dbg_summary *view)
+struct kho_dbg_cursor {
+	struct kho_radix_tree *tree;
+	unsigned int nr;
+	loff_t pos;
+	struct kho_dbg_stream s[KHO_DBG_ORDERS];
+};
+
+static void kho_dbg_fetch(struct kho_dbg_stream *st)
 {
-	const struct kho_in_summary *in;
-	struct kho_dbg_snapshot snap;
-	int err;
+	unsigned long first, nr;
+	phys_addr_t phys;
+	unsigned int order;
 
-	if (!tree) {
-		in = kho_in_summary();
-		if (!in)
-			return -ENODATA;
-		view->sum = *in;
-		view->owned = NULL;
-		return 0;
-	}
-
-	err = kho_dbg_snapshot(tree, &snap);
-	if (err)
-		return err;
-	view->sum = snap.sum;
-	view->owned = snap.ranges;
-	return 0;
+	st->live = kho_radix_iter_next(&st->it, &first, &nr) &&
+		   !kho_radix_decode_key(first, &phys, &order);
+	if (st->live)
+		st->run = (struct kho_dbg_range){
+			.start = phys,
+			.size = (phys_addr_t)nr << (PAGE_SHIFT + order),
+			.order = order,
+		};
 }
 
-static void kho_dbg_summary_put(struct kho_dbg_summary *view)
+/* Start over at the lowest block. Caller holds the tree's lock. */
+static void kho_dbg_rewind(struct kho_dbg_cursor *c)
 {
-	kvfree(view->owned);
-	view->owned = NULL;
+	struct kho_dbg_stream *st;
+	unsigned int order;
+
+	c->nr = 0;
+	c->pos = 1;
+	for (order = 0; order < KHO_DBG_ORDERS; order++) {
+		st = &c->s[c->nr];
+		kho_radix_iter_init(&st->it, c->tree->root,
+				    BIT(KHO_RADIX_KEY_WIDTH - 1 - order),
+				    BIT(KHO_RADIX_KEY_WIDTH - order) - 1, false);
+		kho_dbg_fetch(st);
+		if (st->live) {
+			st->order = order;
+			c->nr++;
+		}
+	}
+}
+
+/* Let the tree change: the cursors keep their keys, not their leaves. */
+static void kho_dbg_unlocked(struct kho_dbg_cursor *c)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->nr; i++)
+		c->s[i].it.leaf = NULL;
+}
+
+/*
+ * The next range by address, or false at the end. Runs of one order that
+ * touch (the walk cuts them at leaf edges) make one range. Caller holds the
+ * tree's lock.
+ */
+static bool kho_dbg_next(struct kho_dbg_cursor *c, struct kho_dbg_range *r)
+{
+	struct kho_dbg_stream *low = NULL, *st;
+	unsigned int i;
+
+	for (i = 0; i < c->nr; i++) {
+		st = &c->s[i];
+		if (st->live && (!low || st->run.start < low->run.start))
+			low = st;
+	}
+	if (!low)
+		return false;
+
+	*r = low->run;
+	for (kho_dbg_fetch(low);
+	     low->live && low->run.start == r->start + r->size;
+	     kho_dbg_fetch(low))
+		r->size += low->run.size;
+	c->pos++;
+	return true;
 }
 
 /* ranges: "# start size order", then one range per line, by start. */
-static void *kho_dbg_range_at(struct seq_file *m, loff_t pos)
-{
-	struct kho_dbg_summary *view = m->private;
-
-	if (!pos)
-		return SEQ_START_TOKEN;
-	if (pos > view->sum.nr_ranges)
-		return NULL;
-	return (void *)&view->sum.ranges[pos - 1];
-}
-
 static void *kho_dbg_ranges_start(struct seq_file *m, loff_t *pos)
 {
-	return kho_dbg_range_at(m, *pos);
+	struct kho_dbg_cursor *c = m->private;
+	struct kho_dbg_range *r = (void *)(c + 1);
+
+	mutex_lock(&c->tree->lock);
+	if (!*pos)
+		return SEQ_START_TOKEN;
+	/* The range that did not fit in the last buffer comes again. */
+	if (*pos == c->pos - 1 && c->pos > 1)
+		return r;
+	if (*pos != c->pos)
+		kho_dbg_rewind(c);
+	while (c->pos < *pos)
+		if (!kho_dbg_next(c, r))
+			return NULL;
+	return kho_dbg_next(c, r) ? r : NULL;
 }
 
 static void *kho_dbg_ranges_next(struct seq_file *m, void *v, loff_t *pos)
 {
-	return kho_dbg_range_at(m, ++*pos);
+	struct kho_dbg_cursor *c = m->private;
+	struct kho_dbg_range *r = (void *)(c + 1);
+
+	++*pos;
+	if (v == SEQ_START_TOKEN)
+		kho_dbg_rewind(c);
+	return kho_dbg_next(c, r) ? r : NULL;
 }
 
 static void kho_dbg_ranges_stop(struct seq_file *m, void *v)
 {
+	struct kho_dbg_cursor *c = m->private;
+
+	kho_dbg_unlocked(c);
+	mutex_unlock(&c->tree->lock);
 }
 
 static int kho_dbg_ranges_show(struct seq_file *m, void *v)
 {
-	const struct kho_in_range *r = v;
+	const struct kho_dbg_range *r = v;
 
 	if (v == SEQ_START_TOKEN)
 		seq_puts(m, "# start size order\n");
@@ -451,28 +409,30 @@ static const struct seq_operations kho_dbg_ranges_sops = {
 	.show = kho_dbg_ranges_show,
 };
 
-/* The summary is taken once per open, so a read sees one consistent state. */
-static int kho_dbg_ranges_open(struct inode *inode, struct file *file)
+/* The tree behind a ranges or totals file, or NULL if there is none. */
+static struct kho_radix_tree *kho_dbg_tree(struct inode *inode)
 {
-	struct kho_dbg_summary *view;
-	int err;
+	const struct kho_in_summary *in;
 
-	view = __seq_open_private(file, &kho_dbg_ranges_sops, sizeof(*view));
-	if (!view)
-		return -ENOMEM;
-
-	err = kho_dbg_summary_get(inode->i_private, view);
-	if (err)
-		seq_release_private(inode, file);
-	return err;
+	if (inode->i_private)
+		return inode->i_private;
+	in = kho_in_summary();
+	return in && in->copy.root ? (struct kho_radix_tree *)&in->copy : NULL;
 }
 
-static int kho_dbg_ranges_release(struct inode *inode, struct file *file)
+static int kho_dbg_ranges_open(struct inode *inode, struct file *file)
 {
-	struct seq_file *m = file->private_data;
+	struct kho_radix_tree *tree = kho_dbg_tree(inode);
+	struct kho_dbg_cursor *c;
 
-	kho_dbg_summary_put(m->private);
-	return seq_release_private(inode, file);
+	if (!tree)
+		return -ENODATA;
+	c = __seq_open_private(file, &kho_dbg_ranges_sops,
+			       sizeof(*c) + sizeof(struct kho_dbg_range));
+	if (!c)
+		return -ENOMEM;
+	c->tree = tree;
+	return 0;
 }
 
 static const struct file_operations kho_dbg_ranges_fops = {
@@ -480,74 +440,166 @@ static const struct file_operations kho_dbg_ranges_fops = {
 	.open = kho_dbg_ranges_open,
 	.read = seq_read,
 	.llseek = seq_lseek,
-	.release = kho_dbg_ranges_release,
+	.release = seq_release_private,
 };
 
-/* Every order a key can name, so that any summary fits the per-order table. */
-#define KHO_DBG_ORDERS	(KHO_RADIX_MAX_ORDER + 1)
+/* What totals adds up. */
+struct kho_dbg_totals {
+	u64 blocks[KHO_DBG_ORDERS];
+	u64 pages;
+	unsigned long ranges;
+	unsigned long runs;
+	struct kho_radix_stats tree;
+};
+
+static int kho_dbg_count_page(phys_addr_t phys, unsigned int level, void *data)
+{
+	struct kho_radix_stats *st = data;
+
+	if (level)
+		st->tables++;
+	else
+		st->leaves++;
+	return 0;
+}
+
+/* Add up @tree, dropping its lock every KHO_DBG_BATCH ranges. */
+static int kho_dbg_add_up(struct kho_radix_tree *tree, struct kho_dbg_totals *t)
+{
+	const struct kho_radix_walk_cb cb = { .node = kho_dbg_count_page };
+	struct kho_dbg_cursor *c;
+	struct kho_dbg_range r;
+	phys_addr_t end = 0;
+	unsigned int n;
+	int err;
+
+	c = kzalloc_obj(*c);
+	if (!c)
+		return -ENOMEM;
+	c->tree = tree;
+
+	/* A walk that reads no leaf: one visit per table entry. */
+	err = kho_radix_walk_tree(tree, &cb, &t->tree);
+	mutex_lock(&tree->lock);
+	kho_dbg_rewind(c);
+	for (n = 0; !err && kho_dbg_next(c, &r); n++) {
+		t->blocks[r.order] += r.size >> (PAGE_SHIFT + r.order);
+		t->pages += r.size >> PAGE_SHIFT;
+		t->ranges++;
+		if (t->ranges == 1 || r.start != end)
+			t->runs++;
+		end = r.start + r.size;
+		if (n == KHO_DBG_BATCH) {
+			kho_dbg_unlocked(c);
+			mutex_unlock(&tree->lock);
+			cond_resched();
+			n = 0;
+			if (fatal_signal_pending(current))
+				err = -EINTR;
+			mutex_lock(&tree->lock);
+		}
+	}
+	mutex_unlock(&tree->lock);
+	kfree(c);
+	for (n = 0; n < KHO_DBG_ORDERS; n++)
+		t->tree.keys += t->blocks[n];
+	return err;
+}
+
+/* Names of the refusal kinds in totals, by &enum kho_in_kind. */
+static const char *const kho_dbg_kinds[KHO_IN_KINDS] = {
+	[KHO_IN_MISALIGNED] = "misaligned",
+	[KHO_IN_NOT_RAM] = "not_ram",
+	[KHO_IN_NOMAP] = "nomap",
+	[KHO_IN_SCRATCH] = "scratch",
+	[KHO_IN_IMAGE] = "image",
+	[KHO_IN_RESERVED] = "reserved",
+	[KHO_IN_TWICE] = "twice",
+	[KHO_IN_BEYOND] = "beyond",
+	[KHO_IN_TREE_PAGE] = "tree_page",
+	[KHO_IN_NESTED] = "nested",
+	[KHO_IN_BUDGET] = "budget",
+	[KHO_IN_NOROOM] = "noroom",
+};
+
+/* What the incoming side refused, for in/totals. */
+static void kho_dbg_refused_print(struct seq_file *m,
+				  const struct kho_in_summary *in)
+{
+	unsigned long entries = 0, blocks = 0, pages = 0;
+	unsigned int kind;
+
+	for (kind = 1; kind < KHO_IN_KINDS; kind++) {
+		entries += in->entries[kind].count;
+		blocks += in->blocks[kind].count;
+		pages += in->blocks[kind].pages;
+	}
+	seq_printf(m, "refused_entries %lu\nrefused_blocks %lu\nrefused_pages %lu\n",
+		   entries, blocks, pages);
+	for (kind = 1; kind < KHO_IN_KINDS; kind++) {
+		if (in->entries[kind].count)
+			seq_printf(m, "refused_%s_entries %lu\n", kho_dbg_kinds[kind],
+				   in->entries[kind].count);
+		if (in->blocks[kind].count)
+			seq_printf(m, "refused_%s_blocks %lu\nrefused_%s_pages %lu\n",
+				   kho_dbg_kinds[kind], in->blocks[kind].count,
+				   kho_dbg_kinds[kind], in->blocks[kind].pages);
+	}
+}
 
 /*
  * totals: "# key value", then one line per key. Per-order keys appear only
  * for orders that have blocks. runs counts the ranges that remain once
  * adjacent ranges of different orders are merged too: the memory
- * reservations the next kernel makes.
+ * reservations the next kernel makes. in/totals also says what the
+ * incoming side refused.
  */
-static void kho_dbg_totals_print(struct seq_file *m,
-				 const struct kho_in_summary *sum)
+static int totals_show(struct seq_file *m, void *unused)
 {
-	u64 blocks[KHO_DBG_ORDERS] = {};
-	u64 nr_blocks = 0, pages = 0, bytes, tree_bytes;
-	unsigned long i, runs = 0;
-	phys_addr_t end = 0;
+	struct kho_radix_tree *tree = kho_dbg_tree(file_inode(m->file));
+	u64 nr_blocks = 0, bytes, tree_bytes;
+	struct kho_dbg_totals *t;
 	unsigned int order;
+	int err;
 
-	for (i = 0; i < sum->nr_ranges; i++) {
-		const struct kho_in_range *r = &sum->ranges[i];
+	if (!tree)
+		return -ENODATA;
+	t = kzalloc_obj(*t);
+	if (!t)
+		return -ENOMEM;
+	err = kho_dbg_add_up(tree, t);
+	if (err)
+		goto out;
 
-		if (r->order < KHO_DBG_ORDERS)
-			blocks[r->order] += r->size >> (PAGE_SHIFT + r->order);
-		pages += r->size >> PAGE_SHIFT;
-		if (!i || r->start != end)
-			runs++;
-		end = r->start + r->size;
-	}
-	bytes = pages << PAGE_SHIFT;
-	tree_bytes = (u64)(sum->tree.tables + sum->tree.leaves) * PAGE_SIZE;
+	for (order = 0; order < KHO_DBG_ORDERS; order++)
+		nr_blocks += t->blocks[order];
+	bytes = t->pages << PAGE_SHIFT;
+	tree_bytes = (u64)(t->tree.tables + t->tree.leaves) * PAGE_SIZE;
 
 	seq_puts(m, "# key value\n");
 	seq_printf(m, "page_size %lu\n", PAGE_SIZE);
-	for (order = 0; order < KHO_DBG_ORDERS; order++)
-		nr_blocks += blocks[order];
 	seq_printf(m, "blocks %llu\npages %llu\nbytes %llu\n", nr_blocks,
-		   pages, bytes);
-	seq_printf(m, "ranges %lu\nruns %lu\n", sum->nr_ranges, runs);
+		   t->pages, bytes);
+	seq_printf(m, "ranges %lu\nruns %lu\n", t->ranges, t->runs);
 	for (order = 0; order < KHO_DBG_ORDERS; order++) {
-		if (!blocks[order])
+		if (!t->blocks[order])
 			continue;
-		seq_printf(m, "order_%u_blocks %llu\n", order, blocks[order]);
+		seq_printf(m, "order_%u_blocks %llu\n", order, t->blocks[order]);
 		seq_printf(m, "order_%u_pages %llu\n", order,
-			   blocks[order] << order);
+			   t->blocks[order] << order);
 		seq_printf(m, "order_%u_bytes %llu\n", order,
-			   blocks[order] << (PAGE_SHIFT + order));
+			   t->blocks[order] << (PAGE_SHIFT + order));
 	}
 	seq_printf(m, "tree_tables %lu\ntree_leaves %lu\ntree_keys %lu\n",
-		   sum->tree.tables, sum->tree.leaves, sum->tree.keys);
+		   t->tree.tables, t->tree.leaves, t->tree.keys);
 	seq_printf(m, "tree_bytes %llu\n", tree_bytes);
 	seq_printf(m, "metadata_bytes_per_gib %llu\n",
 		   bytes ? mul_u64_u64_div_u64(tree_bytes, SZ_1G, bytes) : 0);
-}
-
-static int totals_show(struct seq_file *m, void *unused)
-{
-	struct kho_dbg_summary view;
-	int err;
-
-	err = kho_dbg_summary_get(m->private, &view);
-	if (err)
-		return err;
-	kho_dbg_totals_print(m, &view.sum);
-	kho_dbg_summary_put(&view);
-	return 0;
+	if (!file_inode(m->file)->i_private)
+		kho_dbg_refused_print(m, kho_in_summary());
+out:
+	kfree(t);
+	return err;
 }
 DEFINE_SHOW_ATTRIBUTE(totals);
 
@@ -651,6 +703,9 @@ void __init kho_in_debugfs_init(struct kho_debugfs *dbg, const void *fdt)
 			pr_warn("incoming blob '%s' not shown in debugfs\n", name);
 			continue;
 		}
+		/* Its owner took it back already, and may have freed it. */
+		if (!kho_in_unrestored(phys))
+			continue;
 		err = kho_debugfs_add_file(dbg, dbg->blobs_dir, name, blob, size);
 		if (err)
 			goto report;

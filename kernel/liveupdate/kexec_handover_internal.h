@@ -9,19 +9,21 @@
  *   kho_scratch.c             scratch areas: sizing, reservation, lookups
  *   kho_incoming.c            the incoming side in early boot: accept,
  *                             vet and reserve what was handed over
- *   kho_in_check.c            vetting an incoming tree (no memblock or
- *                             FDT in it, so that userspace can fuzz it)
+ *   kho_in_check.c            vetting an incoming tree and reserving what
+ *                             it keeps (no memblock or FDT in it, so that
+ *                             userspace can fuzz it)
+ *   kho_in_pages.c            who may restore a block, and the struct
+ *                             pages of preserved memory
  *   kho_restore.c             the incoming side later: restore preserved
  *                             memory, look up handed-over blobs
  *   kho_metadata.c            the "kexec-metadata" subtree
- *   kho_corrupt_test.c        a test hook that damages the handover in
- *                             one chosen way (CONFIG_KHO_CORRUPT_TEST)
  *   kexec_handover_debugfs.c  debugfs views of both FDTs and their blobs
  */
 #ifndef LINUX_KEXEC_HANDOVER_INTERNAL_H
 #define LINUX_KEXEC_HANDOVER_INTERNAL_H
 
 #include <linux/kexec_handover.h>
+#include <linux/kho_radix_tree.h>
 #include <linux/bits.h>
 #include <linux/list.h>
 #include <linux/types.h>
@@ -88,18 +90,40 @@ const void *kho_in_fdt(void);
 
 /**
  * struct kho_in_summary - What the previous kernel handed over, after boot.
- * @ranges:    the preserved blocks as runs of one order, sorted, disjoint.
- * @nr_ranges: entries in @ranges.
- * @tree:      tables, leaves and keys of the incoming tree (whose pages are
- *             free memory by now).
+ * @valid:      set on a handover boot whose tree was taken.
+ * @copy:       a copy of the vetted incoming tree for debugfs, made before
+ *              anything was restored; its root is NULL without debugfs.
+ * @tree:       tables, leaves and keys of the incoming tree as vetted.
+ * @kept:       preserved blocks reserved.
+ * @kept_pages: pages in them.
+ * @entries:    table entries refused, by &enum kho_in_kind.
+ * @blocks:     preserved blocks refused, by &enum kho_in_kind.
  */
 struct kho_in_summary {
-	const struct kho_in_range *ranges;
-	unsigned long nr_ranges;
+	bool valid;
+	struct kho_radix_tree copy;
 	struct kho_radix_stats tree;
+	unsigned long kept;
+	unsigned long kept_pages;
+	struct kho_in_tally entries[KHO_IN_KINDS];
+	struct kho_in_tally blocks[KHO_IN_KINDS];
 };
 
+struct memblock_region;
+
 const struct kho_in_summary *kho_in_summary(void);
+const struct memblock_region *kho_in_coarse(unsigned int *nr);
+
+/* kho_in_pages.c */
+void kho_in_set_tree(struct kho_radix_node *root, u64 orders);
+bool kho_in_covered(const struct kho_radix_node *root, u64 orders,
+		    unsigned long pfn);
+bool kho_in_tree_get(void);
+void kho_in_tree_put(void);
+bool kho_in_tags_ready(void);
+int kho_in_tree_take(unsigned long pfn, unsigned int max_order);
+void kho_in_tree_give(unsigned long pfn, unsigned int order);
+void kho_in_init_block(unsigned long pfn, unsigned int order);
 
 /*
  * From its reservation in early boot until its restore, the head page of
@@ -129,14 +153,10 @@ void kho_in_restored(phys_addr_t phys, size_t size);
 int kho_fdt_read_blob(const void *fdt, int node, phys_addr_t *phys,
 		      size_t *size);
 const void *kho_in_blob(phys_addr_t phys, size_t size);
+bool kho_in_unrestored(phys_addr_t phys);
 
 /* kexec_handover.c, for kho_corrupt_test.c and the kho KUnit suite */
-struct mutex;
 struct kho_radix_tree *kho_out_tree_for_test(void);
-void *kho_out_fdt_for_test(struct mutex **lock);
-
-/* kho_corrupt_test.c; tests declare it themselves, as a weak symbol */
-int kho_corrupt_test(const char *what);
 
 /* kho_metadata.c */
 int kho_kexec_metadata_init(void);

@@ -1,48 +1,63 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kho_in_check.c - vet a KHO tree handed over by the previous kernel
+ * kho_in_check.c - vet a KHO tree handed over by the previous kernel, and
+ * reserve what it preserves
  *
  * The successor reads the tree before it knows anything about the kernel
- * that wrote it: that kernel may have been buggy, or its memory may have
- * been damaged before the kexec. Nothing in the tree is used until all of it
- * has been checked here:
+ * that wrote it: that kernel may have been buggy, its memory may have been
+ * damaged before the kexec, or this kernel may see the machine differently
+ * (booted with mem=, another NUMA layout). Whatever is wrong costs exactly
+ * what it covers: a bad table entry the blocks below it, a bad block itself.
+ * Everything else is kept and can be restored.
  *
- * tree pages  page aligned, RAM, not forbidden (scratch, our own image),
- *             reached once only, not inside a preserved block;
- * keys        a valid order bit (see kho_radix_decode_key(): no order and
- *             no address a key can hold makes a block end wrap around), the
- *             block inside RAM and not forbidden, no two blocks overlapping;
- * work        tree pages and preserved pages together never exceed the
- *             pages of RAM, so that a hostile tree (a page reachable from
- *             many entries, leaves full of keys) costs at most one step per
- *             page of RAM.
+ * Vocabulary (see also kho_radix_tree.c):
  *
- * The result is the preserved memory as runs of adjacent blocks of one
- * order, sorted by address, which is all that reservation needs: the tree is
- * read once, here.
+ * entry     a u64 of a table: the address of a page one level down. An
+ *           entry is refused, and zeroed, when it is not a page address,
+ *           the page is not RAM this kernel may read, or it is a page the
+ *           walk reached already.
+ * position  where a page sits in the tree: its level and the first key
+ *           below it. The walk marks every page it accepts with its
+ *           position, in storage the kernel gives it for each tree page (a
+ *           tree page's own struct page); a page whose mark names an
+ *           earlier position that really points at it is a duplicate.
+ *           Marks are checked against the tree, so whatever the storage
+ *           held before proves nothing.
+ * run       consecutive keys of one order in one leaf: adjacent blocks.
+ * stream    the runs of one order, walked from the top of memory down.
+ * sweep     the walk of all streams at once, from the top of memory down,
+ *           that decides for every block whether it is kept and reserves
+ *           what is kept, in one descending pass (kho_in_reserve()).
  *
- * Cost, with P tree pages, K keys and R runs (R <= K): one visit per page
- * and per key, O(P + K); the walk meets keys in ascending order, which is
- * by order from the largest down and by address within one order, so the
- * runs come in at most KHO_RADIX_MAX_ORDER + 1 sorted groups and merging
- * them costs O(R log G) for G groups (G is 1 when all blocks have one
- * order). Tree pages are sorted in O(P log P); P is small next to K (a leaf
- * holds PAGE_SIZE * 8 keys). Working memory: the runs and the page list.
+ * Refused blocks have their bits cleared, so that afterwards the tree holds
+ * exactly the kept blocks: restore and the later struct page pass read it
+ * as the authority.
  *
- * Like the tree, this file needs no FDT, memblock or kexec; the caller
- * supplies those facts through struct kho_in_env. The userspace harness in
- * tools/testing/kho_radix/ compiles it unmodified and fuzzes it.
+ * Cost, for P tree pages, R runs and K orders in use: the structure walk
+ * O(P), plus a word scan of each leaf; the sweep O(R x K); the checks
+ * against memory and reserved ranges O(1) per run, since each answer covers
+ * a whole range of memory. Working memory: none beyond the stack and a
+ * small static array of streams; a tree page's own storage holds its mark
+ * and its list node.
+ *
+ * Like the tree, this file needs no FDT, memblock or kexec: what it must know
+ * about the machine it asks through the kho_in_*() functions of
+ * kho_in_check.h, so that the userspace harness in tools/testing/kho_radix/
+ * compiles it unmodified and fuzzes it.
  */
 
-#include <linux/array_size.h>
+#include <linux/bitmap.h>
+#include <linux/bitops.h>
 #include <linux/errno.h>
+#include <linux/init.h>
 #include <linux/io.h>
 #include <linux/kho/abi/kexec_handover.h>
 #include <linux/kho_radix_tree.h>
 #include <linux/limits.h>
-#include <linux/log2.h>
+#include <linux/list.h>
+#include <linux/list_sort.h>
+#include <linux/math.h>
 #include <linux/minmax.h>
-#include <linux/sort.h>
 #include <linux/string.h>
 #include <linux/types.h>
 
@@ -50,422 +65,740 @@
 
 #include "kho_in_check.h"
 
-/* Room for the first runs and pages; arrays double from there. */
-#define KHO_IN_FIRST_CAP	64
-
-/**
- * struct kho_in_walk - The state of one vetting walk.
- * @env:    the caller's facts about the machine.
- * @res:    what is being built.
- * @budget: pages of RAM not yet taken by a tree page or a block.
- * @groups: number of groups of one order found so far.
- * @first:  index in @res->ranges of the first run of each group.
- */
-struct kho_in_walk {
-	const struct kho_in_env *env;
-	struct kho_in_result *res;
-	unsigned long budget;
-	unsigned int groups;
-	unsigned long first[KHO_RADIX_MAX_ORDER + 1];
+static const char *const kho_in_kind_names[KHO_IN_KINDS] = {
+	[KHO_IN_OK] = "accepted",
+	[KHO_IN_MISALIGNED] = "not page aligned",
+	[KHO_IN_NOT_RAM] = "outside RAM",
+	[KHO_IN_NOMAP] = "outside the linear map",
+	[KHO_IN_SCRATCH] = "in scratch memory",
+	[KHO_IN_IMAGE] = "over the kernel image",
+	[KHO_IN_RESERVED] = "over reserved memory",
+	[KHO_IN_TWICE] = "reached twice",
+	[KHO_IN_BEYOND] = "beyond the widest key",
+	[KHO_IN_TREE_PAGE] = "holding a tree page",
+	[KHO_IN_NESTED] = "inside a larger block",
+	[KHO_IN_BUDGET] = "past the work limit",
+	[KHO_IN_NOROOM] = "left without room to reserve it",
 };
 
-static int kho_in_refuse(struct kho_in_result *res, const char *why,
-			 const char *detail, u64 where)
+/**
+ * kho_in_kind_name - Say why something was refused, for log lines.
+ * @kind: the reason.
+ *
+ * Context: Any context.
+ * Return: a short phrase; "?" for a value that is not a kind.
+ */
+const char *kho_in_kind_name(enum kho_in_kind kind)
 {
-	res->why = why;
-	res->detail = detail;
-	res->where = where;
-	return -EINVAL;
+	return kind < KHO_IN_KINDS ? kho_in_kind_names[kind] : "?";
 }
 
-/* Double an array of @elem-byte entries; NULL if there is no memory. */
-static void *kho_in_grow(const struct kho_in_env *env, void *old,
-			 unsigned long *cap, unsigned long used, size_t elem)
+static void __init kho_in_tally(struct kho_in_tally *t, phys_addr_t where,
+			 unsigned long n, unsigned long pages)
 {
-	unsigned long ncap = *cap ? *cap * 2 : KHO_IN_FIRST_CAP;
-	void *mem;
-
-	if (ncap > SIZE_MAX / elem)
-		return NULL;
-	mem = env->alloc(ncap * elem, env->data);
-	if (!mem)
-		return NULL;
-	if (used)
-		memcpy(mem, old, used * elem);
-	if (old)
-		env->free(old, *cap * elem, env->data);
-	*cap = ncap;
-	return mem;
+	if (!t->count || where < t->first)
+		t->first = where;
+	t->count += n;
+	t->pages += pages;
 }
 
-static int kho_in_charge(struct kho_in_walk *w, unsigned long pages, u64 where)
+/* The first and last key of @order, leaving out a block whose end wraps. */
+static unsigned long __init kho_in_order_first(unsigned int order)
 {
-	if (pages > w->budget)
-		return kho_in_refuse(w->res, "more tree and preserved pages than RAM",
-				     NULL, where);
-	w->budget -= pages;
-	return 0;
+	return BIT(KHO_RADIX_KEY_WIDTH - 1 - order);
 }
 
-/* Why @phys cannot be a tree page, or NULL if it can. */
-static const char *kho_in_page_problem(const struct kho_in_env *env,
-				       phys_addr_t phys, const char **detail)
+static unsigned long __init kho_in_order_last(unsigned int order)
 {
-	*detail = NULL;
-	if (phys & (PAGE_SIZE - 1))
-		return "misaligned tree page";
-	if (phys > PHYS_ADDR_MAX - PAGE_SIZE || !env->is_ram(phys, PAGE_SIZE, env->data))
-		return "tree page outside RAM";
-	*detail = env->forbidden(phys, PAGE_SIZE, env->data);
-	if (*detail)
-		return "tree page overlaps";
-	return NULL;
+	return BIT(KHO_RADIX_KEY_WIDTH - order) - 2;
 }
 
-static int kho_in_cmp_phys(const void *a, const void *b)
+static unsigned int __init kho_in_key_order(unsigned long key)
 {
-	phys_addr_t x = *(const phys_addr_t *)a;
-	phys_addr_t y = *(const phys_addr_t *)b;
+	return KHO_RADIX_KEY_WIDTH - fls64(key);
+}
 
-	return x < y ? -1 : x > y;
+static phys_addr_t __init kho_in_key_phys(unsigned long key, unsigned int order)
+{
+	return (phys_addr_t)(key ^ kho_in_order_first(order)) << (PAGE_SHIFT + order);
+}
+
+static unsigned long __init kho_in_phys_key(phys_addr_t phys, unsigned int order)
+{
+	return kho_in_order_first(order) | (unsigned long)(phys >> (PAGE_SHIFT + order));
+}
+
+/* Structure walk --------------------------------------------------------- */
+
+/*
+ * A position mark: a tag in the top byte, then the first key below the page
+ * and its level. Keys are at most KHO_RADIX_KEY_WIDTH bits wide.
+ */
+#define KHO_IN_MARK_TAG		(0xa5UL << 56)
+#define KHO_IN_MARK_LEVEL	GENMASK(2, 0)
+static_assert(KHO_RADIX_DEPTH <= KHO_IN_MARK_LEVEL + 1);
+static_assert(KHO_RADIX_KEY_WIDTH + 3 <= 56);
+
+static unsigned long __init kho_in_mark(unsigned int level, unsigned long key)
+{
+	return KHO_IN_MARK_TAG | key << 3 | level;
 }
 
 /*
- * While the walk runs, @res->pages is an open-addressing hash set of the
- * tree pages seen so far: pfn + 1 per slot, 0 for an empty slot, at most
- * half full. A page reached a second time is refused before it is read
- * again, which also stops a cycle at its first repetition.
+ * Whether the page at @phys, now reached at (@level, @key), was accepted
+ * before: its mark must name an earlier position whose entry points at it.
+ * Every page on the path to an earlier position was accepted already, so
+ * the check reads only vetted pages.
  */
-static unsigned long kho_in_slot(u64 tag, unsigned long cap)
+static bool __init kho_in_seen(const struct kho_in_vet *v, phys_addr_t phys,
+			unsigned int level, unsigned long key)
 {
-	return (tag * 0x9e3779b97f4a7c15ULL) >> (64 - ilog2(cap));
-}
+	unsigned long mark = *kho_in_page_word(phys);
+	const struct kho_radix_node *table = v->root;
+	unsigned int at, l;
+	unsigned long k;
+	u64 entry = 0;
 
-/* Put @tag in a set known to have room and not to hold it. */
-static void kho_in_set_put(phys_addr_t *set, unsigned long cap, u64 tag)
-{
-	unsigned long i = kho_in_slot(tag, cap);
+	if ((mark & ~(~0UL >> 8)) != KHO_IN_MARK_TAG)
+		return false;
+	at = mark & KHO_IN_MARK_LEVEL;
+	k = (mark & (~0UL >> 8)) >> 3;
+	if (at >= KHO_RADIX_TOP_LEVEL)
+		return phys == virt_to_phys(v->root);
+	if (k > key || (k == key && at <= level))
+		return false;
 
-	while (set[i])
-		i = (i + 1) & (cap - 1);
-	set[i] = tag;
-}
-
-static int kho_in_set_grow(const struct kho_in_env *env,
-			   struct kho_in_result *res)
-{
-	unsigned long cap = res->pages_cap ? res->pages_cap * 2 : KHO_IN_FIRST_CAP;
-	phys_addr_t *set;
-	unsigned long i;
-
-	set = env->alloc(cap * sizeof(*set), env->data);
-	if (!set)
-		return -ENOMEM;
-	memset(set, 0, cap * sizeof(*set));
-	for (i = 0; i < res->pages_cap; i++)
-		if (res->pages[i])
-			kho_in_set_put(set, cap, res->pages[i]);
-	if (res->pages)
-		env->free(res->pages, res->pages_cap * sizeof(*set), env->data);
-	res->pages = set;
-	res->pages_cap = cap;
-	return 0;
-}
-
-/* Add the page at @phys to the set; false if it was there already. */
-static bool kho_in_set_add(struct kho_in_result *res, phys_addr_t phys)
-{
-	u64 tag = (phys >> PAGE_SHIFT) + 1;
-	unsigned long i = kho_in_slot(tag, res->pages_cap);
-
-	for (; res->pages[i]; i = (i + 1) & (res->pages_cap - 1))
-		if (res->pages[i] == tag)
+	for (l = KHO_RADIX_TOP_LEVEL; l > at; l--) {
+		entry = table->table[(k >> kho_radix_level_shift(l)) &
+				     (KHO_RADIX_TABLE_ENTRIES - 1)];
+		if (!entry)
 			return false;
-	res->pages[i] = tag;
-	res->nr_pages++;
-	return true;
-}
-
-static int kho_in_visit_page(phys_addr_t phys, unsigned int level, void *data)
-{
-	struct kho_in_walk *w = data;
-	struct kho_in_result *res = w->res;
-	const char *detail;
-	const char *why;
-	int err;
-
-	why = kho_in_page_problem(w->env, phys, &detail);
-	if (why)
-		return kho_in_refuse(res, why, detail, phys);
-
-	if (2 * (res->nr_pages + 1) > res->pages_cap &&
-	    kho_in_set_grow(w->env, res)) {
-		kho_in_refuse(res, "out of memory while vetting the tree", NULL, phys);
-		return -ENOMEM;
+		if (l - 1 > at)
+			table = phys_to_virt(entry);
 	}
-	if (!kho_in_set_add(res, phys))
-		return kho_in_refuse(res, "tree page reached twice", NULL, phys);
-
-	err = kho_in_charge(w, 1, phys);
-	if (err)
-		return err;
-	if (level)
-		res->stats.tables++;
-	else
-		res->stats.leaves++;
-	return 0;
+	return entry == phys;
 }
 
-/* Turn the hash set of tree pages into a sorted array of addresses. */
-static void kho_in_list_pages(struct kho_in_result *res)
+/* Take the page at @phys into the set of tree pages. */
+static void __init kho_in_accept(struct kho_in_vet *v, phys_addr_t phys,
+			  unsigned int level, unsigned long key)
 {
-	unsigned long i, n = 0;
-
-	for (i = 0; i < res->pages_cap; i++)
-		if (res->pages[i])
-			res->pages[n++] = (res->pages[i] - 1) << PAGE_SHIFT;
-	sort(res->pages, n, sizeof(*res->pages), kho_in_cmp_phys, NULL);
-}
-
-static int kho_in_visit_key(unsigned long key, void *data)
-{
-	struct kho_in_walk *w = data;
-	struct kho_in_result *res = w->res;
-	struct kho_in_range *last = NULL;
-	const char *detail;
-	unsigned int order;
-	phys_addr_t phys;
-	phys_addr_t size;
-	int err;
-
-	if (kho_radix_decode_key(key, &phys, &order))
-		return kho_in_refuse(res, "invalid key", NULL, key);
-
-	size = (phys_addr_t)PAGE_SIZE << order;
-	if (!w->env->is_ram(phys, size, w->env->data))
-		return kho_in_refuse(res, "preserved block outside RAM", NULL, phys);
-	detail = w->env->forbidden(phys, size, w->env->data);
-	if (detail)
-		return kho_in_refuse(res, "preserved block overlaps", detail, phys);
-	err = kho_in_charge(w, size >> PAGE_SHIFT, phys);
-	if (err)
-		return err;
-	res->stats.keys++;
-	res->preserved += size >> PAGE_SHIFT;
-
-	if (res->nr_ranges)
-		last = &res->ranges[res->nr_ranges - 1];
-	if (last && last->order == order) {
-		/* Keys ascend, so blocks of one order come in address order. */
-		if (phys < last->start + last->size)
-			return kho_in_refuse(res, "keys out of order", NULL, key);
-		if (phys == last->start + last->size) {
-			last->size += size;
-			return 0;
-		}
-	} else {
-		/* ... and orders only ever go down. */
-		if ((last && order > last->order) || w->groups == ARRAY_SIZE(w->first))
-			return kho_in_refuse(res, "keys out of order", NULL, key);
-		w->first[w->groups++] = res->nr_ranges;
-	}
-
-	if (res->nr_ranges == res->ranges_cap) {
-		struct kho_in_range *ranges;
-
-		ranges = kho_in_grow(w->env, res->ranges, &res->ranges_cap,
-				     res->nr_ranges, sizeof(*ranges));
-		if (!ranges)
-			goto no_memory;
-		res->ranges = ranges;
-	}
-	res->ranges[res->nr_ranges++] = (struct kho_in_range) {
-		.start = phys,
-		.size = size,
-		.order = order,
-	};
-	return 0;
-
-no_memory:
-	kho_in_refuse(res, "out of memory while vetting the tree", NULL, phys);
-	return -ENOMEM;
-}
-
-/* Merge the sorted runs src[a..b) and src[b..c) into dst[a..c). */
-static void kho_in_merge(struct kho_in_range *dst,
-			 const struct kho_in_range *src,
-			 unsigned long a, unsigned long b, unsigned long c)
-{
-	unsigned long i = a, j = b, k = a;
-
-	while (i < b && j < c)
-		dst[k++] = src[j].start < src[i].start ? src[j++] : src[i++];
-	while (i < b)
-		dst[k++] = src[i++];
-	while (j < c)
-		dst[k++] = src[j++];
+	*kho_in_page_word(phys) = kho_in_mark(level, key);
+	list_add_tail(kho_in_page_node(phys), &v->pages);
+	v->nr_pages++;
 }
 
 /*
- * Sort the runs by address: merge neighbouring groups pairwise until one is
- * left, O(R log G). Needs a second array of R runs while it works.
+ * Count the keys and runs of a leaf whose first key is @base, a word at a
+ * time: a run starts at every set bit whose lower neighbour is clear. Also
+ * say which orders its keys have.
  */
-static int kho_in_sort_ranges(struct kho_in_walk *w)
+static void __init kho_in_count_leaf(const struct kho_radix_leaf *leaf,
+				     unsigned long base, unsigned long *keys,
+				     unsigned long *runs, u64 *orders)
 {
-	const struct kho_in_env *env = w->env;
-	struct kho_in_result *res = w->res;
-	unsigned long n = res->nr_ranges;
-	struct kho_in_range *src = res->ranges;
-	struct kho_in_range *dst, *spare;
-	unsigned int groups = w->groups;
-	unsigned int g, kept;
+	unsigned long word, carry = 0;
+	unsigned int w, order;
 
-	if (groups < 2)
-		return 0;
-
-	spare = env->alloc(n * sizeof(*spare), env->data);
-	if (!spare) {
-		kho_in_refuse(res, "out of memory while vetting the tree", NULL, 0);
-		return -ENOMEM;
-	}
-	dst = spare;
-
-	while (groups > 1) {
-		for (g = 0, kept = 0; g < groups; g += 2, kept++) {
-			unsigned long a = w->first[g];
-			unsigned long b = g + 1 < groups ? w->first[g + 1] : n;
-			unsigned long c = g + 2 < groups ? w->first[g + 2] : n;
-
-			kho_in_merge(dst, src, a, b, c);
-			w->first[kept] = a;
+	*keys = 0;
+	*runs = 0;
+	*orders = 0;
+	for (w = 0; w < ARRAY_SIZE(leaf->bitmap); w++) {
+		word = leaf->bitmap[w];
+		if (!word) {
+			carry = 0;
+			continue;
 		}
-		groups = kept;
-		swap(src, dst);
+		*keys += hweight64(word);
+		*runs += hweight64(word & ~((word << 1) | carry));
+		carry = word >> (BITS_PER_LONG - 1);
 	}
+	if (!*keys)
+		return;
 
-	/* Keep whichever array ended up sorted, free the other one. */
-	if (src == spare) {
-		env->free(res->ranges, res->ranges_cap * sizeof(*spare), env->data);
-		res->ranges = spare;
-		res->ranges_cap = n;
-	} else {
-		env->free(spare, n * sizeof(*spare), env->data);
+	if (base >= KHO_RADIX_LEAF_BITS) {
+		*orders = BIT_ULL(kho_in_key_order(base));
+		return;
 	}
-	w->groups = 1;
-	return 0;
+	/* The very first leaf mixes the largest orders. */
+	for (order = kho_in_key_order(KHO_RADIX_LEAF_BITS - 1);
+	     order <= KHO_RADIX_MAX_ORDER; order++)
+		*orders |= BIT_ULL(order);
 }
 
-/* With runs and pages sorted: no two blocks overlap, no page is in one. */
-static int kho_in_check_disjoint(struct kho_in_result *res)
+/* Why the entry @entry, for a page at @level below key @key, is refused. */
+static enum kho_in_kind __init kho_in_check_entry(struct kho_in_vet *v, u64 entry,
+						  unsigned int level,
+						  unsigned long key)
 {
-	const struct kho_in_range *r = res->ranges;
-	unsigned long i, j;
+	unsigned long keys, runs;
+	enum kho_in_kind kind;
+	u64 orders;
 
-	for (i = 1; i < res->nr_ranges; i++)
-		if (r[i].start < r[i - 1].start + r[i - 1].size)
-			return kho_in_refuse(res, "overlapping preserved blocks",
-					     NULL, r[i].start);
+	if (entry & (PAGE_SIZE - 1) || entry > PHYS_ADDR_MAX - PAGE_SIZE)
+		return KHO_IN_MISALIGNED;
+	kind = kho_in_page_kind(entry);
+	if (kind)
+		return kind;
+	if (kho_in_seen(v, entry, level, key))
+		return KHO_IN_TWICE;
+	if (v->nr_pages >= v->budget)
+		return KHO_IN_BUDGET;
+	if (level)
+		return KHO_IN_OK;
 
-	for (i = 0, j = 0; i < res->nr_pages; i++) {
-		phys_addr_t page = res->pages[i];
+	kho_in_count_leaf(phys_to_virt(entry), key, &keys, &runs, &orders);
+	if (v->runs + runs > 2 * v->budget)
+		return KHO_IN_BUDGET;
+	v->runs += runs;
+	v->stats.keys += keys;
+	v->orders |= orders;
+	return KHO_IN_OK;
+}
 
-		while (j < res->nr_ranges && r[j].start + r[j].size <= page)
-			j++;
-		if (j < res->nr_ranges && r[j].start <= page)
-			return kho_in_refuse(res, "tree page inside a preserved block",
-					     NULL, page);
-	}
-	return 0;
+struct kho_in_frame {
+	struct kho_radix_node *table;
+	unsigned long key;
+	unsigned int next;
+};
+
+static int __init kho_in_cmp_pages(void *priv, const struct list_head *a,
+			    const struct list_head *b)
+{
+	phys_addr_t x = kho_in_node_page(a), y = kho_in_node_page(b);
+
+	return x > y;
 }
 
 /**
- * kho_in_check_tree - Vet an incoming tree and list the memory it preserves.
- * @root: physical address of the tree's root table, as the FDT gave it.
- * @env:  facts about this machine and a source of working memory.
- * @res:  where the result goes; fully overwritten.
+ * kho_in_vet_tree - Check every page of an incoming tree and repair it.
+ * @v:         the vetting state; fully overwritten.
+ * @root:      physical address of the root table, from the FDT.
+ * @ram_pages: pages of RAM, which bounds what a valid tree can hold.
  *
- * Checks everything listed at the top of this file, reading each tree page
- * at most once and only after its address passed the checks. On success
- * @res->ranges lists every preserved block, as runs of adjacent blocks of
- * one order, sorted and disjoint, and @res->pages every tree page, sorted.
+ * Walks the tables depth first and refuses every entry that does not point
+ * at a page this kernel may read as a tree page (see &enum kho_in_kind), or
+ * points at a page reached before: the entry is zeroed, so that the blocks
+ * below it are dropped and the rest of the tree stays usable. Leaves are
+ * only counted here, a word at a time. The accepted pages end up in
+ * @v->pages, sorted by address.
  *
- * Context: Any context in which @env's callbacks may run. Does not lock;
- * nothing else may use the tree meanwhile.
- * Return: 0 if the tree may be used; -EINVAL if it must not, with
- * @res->why, @res->detail and @res->where saying why; -ENOMEM if @env ran
- * out of memory. On error nothing is left allocated.
+ * Context: Early boot, or any context where nothing else uses the tree.
+ * Return: %KHO_IN_OK, or why the root itself is unusable: then nothing of
+ * the tree was read.
  */
-int kho_in_check_tree(phys_addr_t root, const struct kho_in_env *env,
-		      struct kho_in_result *res)
+enum kho_in_kind __init kho_in_vet_tree(struct kho_in_vet *v, phys_addr_t root,
+				 unsigned long ram_pages)
 {
-	const struct kho_radix_walk_cb cb = {
-		.node = kho_in_visit_page,
-		.leaf = kho_in_visit_key,
-	};
-	struct kho_in_walk w = {
-		.env = env,
-		.res = res,
-		.budget = env->ram_pages,
-	};
-	struct kho_radix_tree tree;
-	const char *detail;
-	const char *why;
+	struct kho_in_frame stack[KHO_RADIX_DEPTH], *f;
+	unsigned int level = KHO_RADIX_TOP_LEVEL;
+	unsigned long child_key;
+	enum kho_in_kind kind;
+	u64 *entry;
+
+	memset(v, 0, sizeof(*v));
+	INIT_LIST_HEAD(&v->pages);
+	v->budget = ram_pages;
+
+	if (root & (PAGE_SIZE - 1) || root > PHYS_ADDR_MAX - PAGE_SIZE)
+		return KHO_IN_MISALIGNED;
+	kind = kho_in_page_kind(root);
+	if (kind)
+		return kind;
+
+	v->root = phys_to_virt(root);
+	kho_in_accept(v, root, KHO_RADIX_TOP_LEVEL, 0);
+	v->stats.tables++;
+	stack[level] = (struct kho_in_frame){ .table = v->root };
+
+	for (;;) {
+		f = &stack[level];
+		while (f->next < KHO_RADIX_TABLE_ENTRIES && !f->table->table[f->next])
+			f->next++;
+		if (f->next == KHO_RADIX_TABLE_ENTRIES) {
+			if (level == KHO_RADIX_TOP_LEVEL)
+				break;
+			stack[++level].next++;
+			continue;
+		}
+
+		entry = &f->table->table[f->next];
+		child_key = f->key | (unsigned long)f->next << kho_radix_level_shift(level);
+		if (level == KHO_RADIX_TOP_LEVEL && child_key >> KHO_RADIX_KEY_WIDTH)
+			kind = KHO_IN_BEYOND;
+		else
+			kind = kho_in_check_entry(v, *entry, level - 1, child_key);
+		if (kind) {
+			kho_in_tally(&v->entries[kind], *entry, 1, 0);
+			*entry = 0;
+			f->next++;
+			continue;
+		}
+
+		kho_in_accept(v, *entry, level - 1, child_key);
+		if (level == 1) {
+			v->stats.leaves++;
+			f->next++;
+			continue;
+		}
+		v->stats.tables++;
+		stack[--level] = (struct kho_in_frame){
+			.table = phys_to_virt(*entry),
+			.key = child_key,
+		};
+	}
+
+	list_sort(NULL, &v->pages, kho_in_cmp_pages);
+	return KHO_IN_OK;
+}
+
+/**
+ * kho_in_forget_pages - Clear the marks vetting left in the tree pages' storage.
+ * @v: a state kho_in_vet_tree() filled.
+ *
+ * Afterwards @v->pages is empty and the storage of every tree page is zero.
+ *
+ * Context: As kho_in_vet_tree().
+ */
+void __init kho_in_forget_pages(struct kho_in_vet *v)
+{
+	struct list_head *node, *next;
+
+	list_for_each_safe(node, next, &v->pages) {
+		*kho_in_page_word(kho_in_node_page(node)) = 0;
+		list_del_init(node);
+	}
+	v->nr_pages = 0;
+}
+
+/* Refusals by range ------------------------------------------------------- */
+
+/* Drop keys [@key, @key + @n) of @leaf, blocks of @order from @phys on. */
+static void __init kho_in_drop(struct kho_in_vet *v, struct kho_radix_leaf *leaf,
+			unsigned long key, unsigned long n, unsigned int order,
+			phys_addr_t phys, enum kho_in_kind kind)
+{
+	bitmap_clear(leaf->bitmap, key & (KHO_RADIX_LEAF_BITS - 1), n);
+	kho_in_tally(&v->blocks[kind], phys, n, n << order);
+}
+
+/**
+ * kho_in_refuse_range - Refuse every preserved block that overlaps a range.
+ * @v:     a state kho_in_vet_tree() filled.
+ * @start: start of the range.
+ * @end:   its end; nothing happens if it is not above @start.
+ * @kind:  why, for the tally.
+ *
+ * Context: As kho_in_vet_tree().
+ */
+void __init kho_in_refuse_range(struct kho_in_vet *v, phys_addr_t start,
+			 phys_addr_t end, enum kho_in_kind kind)
+{
+	unsigned long first, nr, lo, hi;
+	struct kho_radix_iter it;
+	unsigned int order;
+	u64 orders;
+
+	if (!v->root || end <= start)
+		return;
+	for (orders = v->orders; orders; orders &= orders - 1) {
+		order = __ffs64(orders);
+		lo = max(kho_in_phys_key(start, order), kho_in_order_first(order));
+		hi = min(kho_in_phys_key(end - 1, order), kho_in_order_last(order));
+		kho_radix_iter_init(&it, v->root, lo, hi, false);
+		while (kho_radix_iter_next(&it, &first, &nr))
+			kho_in_drop(v, it.leaf, first, nr, order,
+				    kho_in_key_phys(first, order), kind);
+	}
+}
+
+/**
+ * kho_in_refuse_tree_pages - Refuse the blocks that hold a page of the tree.
+ * @v: a state kho_in_vet_tree() filled.
+ *
+ * The tree is read until the successor's struct page pass is done, so no
+ * block that holds one of its pages may ever be handed out.
+ *
+ * Context: As kho_in_vet_tree().
+ */
+void __init kho_in_refuse_tree_pages(struct kho_in_vet *v)
+{
+	struct list_head *node;
+	phys_addr_t page;
+
+	list_for_each(node, &v->pages) {
+		page = kho_in_node_page(node);
+		kho_in_refuse_range(v, page, page + PAGE_SIZE, KHO_IN_TREE_PAGE);
+	}
+}
+
+/* The sweep --------------------------------------------------------------- */
+
+/**
+ * struct kho_in_stream - The blocks of one order, from the top down.
+ * @it:    cursor over the order's keys.
+ * @order: the order.
+ * @start: start of the part of the current run not dealt with yet ...
+ * @end:   ... and its end; the run ends at @end too.
+ * @key:   the key of the block at @start.
+ * @live:  false once the order has no run left.
+ */
+struct kho_in_stream {
+	struct kho_radix_iter it;
+	unsigned int order;
+	phys_addr_t start;
+	phys_addr_t end;
+	unsigned long key;
+	bool live;
+};
+
+/* One stream per order; vetting runs once at a time, in early boot. */
+static struct kho_in_stream kho_in_streams[KHO_RADIX_MAX_ORDER + 1] __initdata;
+
+static void __init kho_in_stream_fetch(struct kho_in_stream *s)
+{
+	unsigned long nr;
+
+	s->live = kho_radix_iter_prev(&s->it, &s->key, &nr);
+	if (!s->live)
+		return;
+	s->start = kho_in_key_phys(s->key, s->order);
+	s->end = s->start + ((phys_addr_t)nr << (PAGE_SHIFT + s->order));
+}
+
+/* Drop the part of @s's current run at and above @at, which it ends above. */
+static void __init kho_in_stream_drop(struct kho_in_vet *v, struct kho_in_stream *s,
+			       phys_addr_t at, enum kho_in_kind kind)
+{
+	unsigned int shift = PAGE_SHIFT + s->order;
+	phys_addr_t from = max(at, s->start);
+
+	kho_in_drop(v, s->it.leaf, s->key + ((from - s->start) >> shift),
+		    (s->end - from) >> shift, s->order, from, kind);
+	s->end = from;
+	if (s->end == s->start)
+		kho_in_stream_fetch(s);
+}
+
+/*
+ * The smaller blocks at and above @at lie inside the block of @winner that
+ * ends highest: drop them (the larger block keeps the union reserved).
+ */
+static void __init kho_in_drop_nested(struct kho_in_vet *v, unsigned int nr,
+			       const struct kho_in_stream *winner, phys_addr_t at)
+{
+	struct kho_in_stream *s;
+	unsigned int i;
+
+	for (i = 0; i < nr; i++) {
+		s = &kho_in_streams[i];
+		while (s->live && s->order < winner->order && s->end > at)
+			kho_in_stream_drop(v, s, at, KHO_IN_NESTED);
+	}
+}
+
+/* The live stream whose run ends highest, the larger order on a tie. */
+static struct kho_in_stream *__init kho_in_top(unsigned int nr)
+{
+	struct kho_in_stream *top = NULL, *s;
+	unsigned int i;
+
+	for (i = 0; i < nr; i++) {
+		s = &kho_in_streams[i];
+		if (s->live && (!top || s->end > top->end ||
+				(s->end == top->end && s->order > top->order)))
+			top = s;
+	}
+	return top;
+}
+
+/* Where the block run of @w must stop: a larger order takes over there. */
+static phys_addr_t __init kho_in_floor(unsigned int nr, const struct kho_in_stream *w)
+{
+	phys_addr_t floor = w->start;
+	unsigned int i;
+
+	for (i = 0; i < nr; i++) {
+		const struct kho_in_stream *s = &kho_in_streams[i];
+
+		if (s->live && s->order > w->order && s->end > floor)
+			floor = s->end;
+	}
+	return floor;
+}
+
+/**
+ * struct kho_in_sweep - The reservation pass in progress.
+ * @v:       the vetting state.
+ * @nr:      streams in use.
+ * @kept_lo: start of the lowest stretch of kept memory reserved so far ...
+ * @kept_hi: ... and its end.
+ * @emitted: reservations made.
+ * @lo:      start of the range kho_in_span() answered for last ...
+ * @hi:      ... its end (0: none yet) ...
+ * @kind:    ... and its answer.
+ */
+struct kho_in_sweep {
+	struct kho_in_vet *v;
+	unsigned int nr;
+	phys_addr_t kept_lo;
+	phys_addr_t kept_hi;
+	unsigned long emitted;
+	phys_addr_t lo;
+	phys_addr_t hi;
+	enum kho_in_kind kind;
+};
+
+/* kho_in_span(), asked once per range: runs come in long series in one. */
+static enum kho_in_kind __init kho_in_sweep_span(struct kho_in_sweep *sw,
+						 phys_addr_t phys,
+						 phys_addr_t *start)
+{
+	if (phys < sw->lo || phys >= sw->hi)
+		sw->kind = kho_in_span(phys, &sw->lo, &sw->hi);
+	*start = sw->lo;
+	return sw->kind;
+}
+
+static void __init kho_in_keep(struct kho_in_sweep *sw, struct kho_in_stream *s,
+			phys_addr_t lo, phys_addr_t hi)
+{
+	unsigned int shift = PAGE_SHIFT + s->order;
 	int err;
 
-	memset(res, 0, sizeof(*res));
-
-	/* The root is vetted before it is even turned into a pointer. */
-	why = kho_in_page_problem(env, root, &detail);
-	if (why)
-		return kho_in_refuse(res, why, detail, root);
-
-	kho_radix_tree_adopt(&tree, phys_to_virt(root));
-	err = __kho_radix_walk_tree(&tree, &cb, &w);
-	kho_radix_tree_adopt(&tree, NULL);
-	if (!err) {
-		kho_in_list_pages(res);
-		err = kho_in_sort_ranges(&w);
+	err = kho_in_emit(lo, hi - lo, true);
+	if (err) {
+		/* Vetting leaves no overlap: only a bug elsewhere gets here. */
+		kho_in_drop(sw->v, s->it.leaf, s->key + ((lo - s->start) >> shift),
+			    (hi - lo) >> shift, s->order, lo, KHO_IN_RESERVED);
+		return;
 	}
-	if (!err)
-		err = kho_in_check_disjoint(res);
-	if (err)
-		kho_in_free_result(env, res);
-	return err;
+	sw->emitted++;
+	sw->v->kept += (hi - lo) >> shift;
+	sw->v->kept_pages += (hi - lo) >> PAGE_SHIFT;
+	if (hi != sw->kept_lo) {
+		sw->v->stretches++;
+		sw->kept_hi = hi;
+	}
+	sw->kept_lo = lo;
+}
+
+/*
+ * Keep or refuse the blocks of @s in [@floor, @s->end), from the top down,
+ * by what the memory under them is. Each answer of kho_in_span() covers a
+ * whole range, so this costs one call per kind of memory met, not per block.
+ */
+static void __init kho_in_sweep_run(struct kho_in_sweep *sw, struct kho_in_stream *s,
+			     phys_addr_t floor)
+{
+	phys_addr_t bs = (phys_addr_t)PAGE_SIZE << s->order;
+	phys_addr_t cur = s->end, lo, start;
+	enum kho_in_kind kind;
+
+	while (cur > floor) {
+		kind = kho_in_sweep_span(sw, cur - 1, &start);
+		if (kind == KHO_IN_OK) {
+			lo = max(floor, round_up(start, bs));
+			if (lo < cur) {
+				kho_in_keep(sw, s, lo, cur);
+				cur = lo;
+				continue;
+			}
+			/* The block straddles the edge of usable memory. */
+			kind = kho_in_sweep_span(sw, cur - bs, &start);
+			lo = cur - bs;
+		} else {
+			lo = max(floor, round_down(start, bs));
+		}
+		kho_in_drop(sw->v, s->it.leaf,
+			    s->key + ((lo - s->start) >> (PAGE_SHIFT + s->order)),
+			    (cur - lo) / bs, s->order, lo, kind ?: KHO_IN_NOT_RAM);
+		cur = lo;
+	}
+
+	s->end = floor;
+	if (s->end == s->start)
+		kho_in_stream_fetch(s);
+}
+
+/* Reserve a page range that must stay, unless kept memory covers it already. */
+static void __init kho_in_keep_page(struct kho_in_sweep *sw, phys_addr_t lo,
+			     phys_addr_t hi)
+{
+	if (!kho_in_emit(lo, hi - lo, false))
+		sw->emitted++;
 }
 
 /**
- * kho_in_free_pages - Drop the list of tree pages from a result.
- * @env: as passed to kho_in_check_tree().
- * @res: a result of kho_in_check_tree().
+ * kho_in_reserve - Decide every block's fate and reserve what is kept.
+ * @v: a state kho_in_vet_tree() filled, with the refusals by range done.
  *
- * Context: As kho_in_check_tree().
+ * One pass from the top of memory down over all orders at once. Where
+ * blocks overlap (they nest, being aligned), the larger one is kept and
+ * reserves the union; a block is refused when the memory below it is not
+ * usable (kho_in_span()). Kept blocks, every tree page and the FDT (unless
+ * a kept block covers it) are passed to kho_in_emit(), in descending order.
+ * Refused blocks leave the tree.
+ *
+ * Context: As kho_in_vet_tree().
+ * Return: the number of kho_in_emit() calls that succeeded.
  */
-void kho_in_free_pages(const struct kho_in_env *env, struct kho_in_result *res)
+unsigned long __init kho_in_reserve(struct kho_in_vet *v)
 {
-	if (res->pages)
-		env->free(res->pages, res->pages_cap * sizeof(*res->pages),
-			  env->data);
-	res->pages = NULL;
-	res->nr_pages = 0;
-	res->pages_cap = 0;
+	struct kho_in_sweep sw = { .v = v };
+	struct list_head *page = v->pages.prev;
+	phys_addr_t page_end, fdt_end = v->fdt_end;
+	struct kho_in_stream *s;
+	phys_addr_t floor;
+	unsigned int order;
+	u64 orders;
+
+	v->kept = 0;
+	v->kept_pages = 0;
+	v->stretches = 0;
+	v->fdt_kept = false;
+	for (orders = v->orders; orders && v->root; orders &= orders - 1) {
+		order = __ffs64(orders);
+		s = &kho_in_streams[sw.nr];
+		s->order = order;
+		kho_radix_iter_init(&s->it, v->root,
+				    kho_in_order_first(order), kho_in_order_last(order),
+				    true);
+		kho_in_stream_fetch(s);
+		if (s->live)
+			sw.nr++;
+	}
+
+	for (;;) {
+		s = kho_in_top(sw.nr);
+		page_end = page != &v->pages ? kho_in_node_page(page) + PAGE_SIZE : 0;
+		if (page_end > (s ? s->end : 0) && page_end > fdt_end) {
+			kho_in_keep_page(&sw, page_end - PAGE_SIZE, page_end);
+			page = page->prev;
+			continue;
+		}
+		if (fdt_end && fdt_end > (s ? s->end : 0)) {
+			if (v->fdt >= sw.kept_lo && fdt_end <= sw.kept_hi)
+				v->fdt_kept = true;
+			else
+				kho_in_keep_page(&sw, v->fdt, fdt_end);
+			fdt_end = 0;
+			continue;
+		}
+		if (!s)
+			break;
+
+		floor = kho_in_floor(sw.nr, s);
+		kho_in_drop_nested(v, sw.nr, s, floor);
+		kho_in_sweep_run(&sw, s, floor);
+	}
+	return sw.emitted;
+}
+
+/* Before the memory map exists ------------------------------------------- */
+
+/* Mark the 1 << @shift byte units that [@start, @end) touches. */
+static void __init kho_in_mark_busy(unsigned long *busy, unsigned long nbits,
+			     unsigned int shift, phys_addr_t start, phys_addr_t end)
+{
+	unsigned long first = start >> shift, last = (end - 1) >> shift;
+
+	if (first >= nbits)
+		return;
+	last = min(last, nbits - 1);
+	bitmap_set(busy, first, last - first + 1);
+}
+
+/*
+ * Mark what the keys of @leaf (first key @base) cover, a word at a time:
+ * the 64 blocks of one word lie within a few units unless they are huge.
+ */
+static void __init kho_in_busy_leaf(const struct kho_radix_leaf *leaf,
+			     unsigned long base, unsigned long *busy,
+			     unsigned long nbits, unsigned int shift)
+{
+	unsigned long word, key;
+	unsigned int w, order;
+	phys_addr_t lo, hi;
+
+	for (w = 0; w < ARRAY_SIZE(leaf->bitmap); w++) {
+		word = leaf->bitmap[w];
+		if (!word)
+			continue;
+		key = base + w * BITS_PER_LONG;
+		order = kho_in_key_order(key + BITS_PER_LONG - 1);
+		if (order > KHO_RADIX_MAX_ORDER || kho_in_key_order(key) != order) {
+			/* The huge orders of the first leaf: all of it. */
+			bitmap_set(busy, 0, nbits);
+			return;
+		}
+		lo = kho_in_key_phys(key + __ffs(word), order);
+		hi = kho_in_key_phys(key + __fls(word), order);
+		if (hi > PHYS_ADDR_MAX - ((phys_addr_t)PAGE_SIZE << order))
+			hi = PHYS_ADDR_MAX;
+		else
+			hi += (phys_addr_t)PAGE_SIZE << order;
+		kho_in_mark_busy(busy, nbits, shift, lo, hi);
+	}
 }
 
 /**
- * kho_in_free_result - Drop everything a result holds.
- * @env: as passed to kho_in_check_tree().
- * @res: a result of kho_in_check_tree().
+ * kho_in_busy - Mark the memory an incoming tree may use, before vetting it.
+ * @root:   physical address of the root table, already checked.
+ * @budget: pages that may be read at most.
+ * @busy:   one bit per 1 << @shift bytes; set where tree pages or preserved
+ *          blocks may lie. Bits already set stay set.
+ * @nbits:  bits in @busy.
+ * @shift:  log2 of the bytes one bit of @busy stands for.
  *
- * Keeps @res->why, @res->detail and @res->where.
+ * Reads the tree without changing it, skipping entries that cannot be tree
+ * pages, so that its marks are a superset of what vetting will keep. A tree
+ * that needs more reading than @budget allows marks everything.
  *
- * Context: As kho_in_check_tree().
+ * Context: Early boot, before the memory map exists.
  */
-void kho_in_free_result(const struct kho_in_env *env, struct kho_in_result *res)
+void __init kho_in_busy(phys_addr_t root, unsigned long budget,
+			unsigned long *busy, unsigned long nbits,
+			unsigned int shift)
 {
-	kho_in_free_pages(env, res);
-	if (res->ranges)
-		env->free(res->ranges, res->ranges_cap * sizeof(*res->ranges),
-			  env->data);
-	res->ranges = NULL;
-	res->nr_ranges = 0;
-	res->ranges_cap = 0;
+	struct kho_in_frame stack[KHO_RADIX_DEPTH], *f;
+	unsigned int level = KHO_RADIX_TOP_LEVEL;
+	unsigned long key, read = 1;
+	u64 entry;
+
+	kho_in_mark_busy(busy, nbits, shift, root, root + PAGE_SIZE);
+	stack[level] = (struct kho_in_frame){ .table = phys_to_virt(root) };
+	for (;;) {
+		f = &stack[level];
+		while (f->next < KHO_RADIX_TABLE_ENTRIES && !f->table->table[f->next])
+			f->next++;
+		if (f->next == KHO_RADIX_TABLE_ENTRIES) {
+			if (level == KHO_RADIX_TOP_LEVEL)
+				return;
+			stack[++level].next++;
+			continue;
+		}
+
+		entry = f->table->table[f->next];
+		key = f->key | (unsigned long)f->next << kho_radix_level_shift(level);
+		if (entry & (PAGE_SIZE - 1) || entry > PHYS_ADDR_MAX - PAGE_SIZE ||
+		    kho_in_page_kind(entry)) {
+			f->next++;
+			continue;
+		}
+		if (++read > budget) {
+			bitmap_set(busy, 0, nbits);
+			return;
+		}
+		kho_in_mark_busy(busy, nbits, shift, entry, entry + PAGE_SIZE);
+		if (level == 1) {
+			kho_in_busy_leaf(phys_to_virt(entry), key, busy, nbits, shift);
+			f->next++;
+			continue;
+		}
+		stack[--level] = (struct kho_in_frame){
+			.table = phys_to_virt(entry),
+			.key = key,
+		};
+	}
 }

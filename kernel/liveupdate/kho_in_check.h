@@ -1,82 +1,159 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Vetting an incoming KHO tree, apart from everything that makes it a
- * kernel's boot step (memblock, the FDT, early mappings), so that the same
- * file also runs in the userspace harness and under a fuzzer.
+ * Vetting an incoming KHO tree and reserving what it preserves, apart from
+ * the rest of the kernel's boot, so that the same file also runs in the
+ * userspace harness (tools/testing/kho_radix/) and under a fuzzer. What it
+ * needs to know about the machine it asks through the kho_in_*() functions
+ * declared at the end: kho_incoming.c defines them in the kernel, the
+ * harness in userspace. They are plain calls, never through pointers.
  */
 #ifndef LINUX_KHO_IN_CHECK_H
 #define LINUX_KHO_IN_CHECK_H
 
+#include <linux/build_bug.h>
+#include <linux/kho/abi/kexec_handover.h>
 #include <linux/kho_radix_tree.h>
+#include <linux/list.h>
 #include <linux/types.h>
 
 /**
- * struct kho_in_env - What vetting needs to know about the running machine.
- * @is_ram:    whether [@phys, @phys + @size) is RAM without holes; @size is
- *             never 0 and the range never wraps.
- * @forbidden: why [@phys, @phys + @size) can hold neither a tree page nor a
- *             preserved block (it is scratch, or this kernel's image), or
- *             NULL if it can.
- * @alloc:     zeroed working memory of @size bytes, or NULL.
- * @free:      give back memory from @alloc, with the size it was asked for.
- * @ram_pages: pages of RAM. A valid tree and its blocks never take more, so
- *             this bounds the work a hostile tree can cause.
- * @data:      passed to every callback.
+ * enum kho_in_kind - What makes a tree page or a preserved block unusable.
+ * @KHO_IN_OK:         nothing: it may be used.
+ * @KHO_IN_MISALIGNED: a table entry that is not a page address.
+ * @KHO_IN_NOT_RAM:    outside this kernel's RAM (a hole, past mem=).
+ * @KHO_IN_NOMAP:      RAM outside the linear map (MEMBLOCK_NOMAP).
+ * @KHO_IN_SCRATCH:    in scratch memory, which this kernel allocated from
+ *                     before it read the tree.
+ * @KHO_IN_IMAGE:      over this kernel's own image.
+ * @KHO_IN_RESERVED:   over memory this kernel had reserved already.
+ * @KHO_IN_TWICE:      a tree page that a second entry points at.
+ * @KHO_IN_BEYOND:     a root entry for keys wider than any key can be.
+ * @KHO_IN_TREE_PAGE:  a block that holds a page of the tree itself.
+ * @KHO_IN_NESTED:     a block inside a larger preserved block, which is
+ *                     kept instead (blocks are aligned: they nest or are
+ *                     disjoint).
+ * @KHO_IN_BUDGET:     past the work a tree of this machine's size can need.
+ * @KHO_IN_NOROOM:     no room was left to reserve it.
+ * @KHO_IN_KINDS:      the number of kinds.
  */
-struct kho_in_env {
-	bool (*is_ram)(phys_addr_t phys, phys_addr_t size, void *data);
-	const char *(*forbidden)(phys_addr_t phys, phys_addr_t size, void *data);
-	void *(*alloc)(size_t size, void *data);
-	void (*free)(void *mem, size_t size, void *data);
-	unsigned long ram_pages;
-	void *data;
+enum kho_in_kind {
+	KHO_IN_OK,
+	KHO_IN_MISALIGNED,
+	KHO_IN_NOT_RAM,
+	KHO_IN_NOMAP,
+	KHO_IN_SCRATCH,
+	KHO_IN_IMAGE,
+	KHO_IN_RESERVED,
+	KHO_IN_TWICE,
+	KHO_IN_BEYOND,
+	KHO_IN_TREE_PAGE,
+	KHO_IN_NESTED,
+	KHO_IN_BUDGET,
+	KHO_IN_NOROOM,
+	KHO_IN_KINDS,
 };
 
 /**
- * struct kho_in_range - A run of adjacent preserved blocks of one order.
- * @start: physical address of the first block.
- * @size:  bytes in the run, a multiple of the block size.
- * @order: order of every block in the run.
+ * struct kho_in_tally - What was refused for one reason.
+ * @count: table entries, or preserved blocks, refused.
+ * @pages: pages in the refused blocks (0 for entries: what lay below a
+ *         refused entry is never read).
+ * @first: address of the first one, in the order they were met.
  */
-struct kho_in_range {
-	phys_addr_t start;
-	phys_addr_t size;
-	unsigned int order;
+struct kho_in_tally {
+	unsigned long count;
+	unsigned long pages;
+	phys_addr_t first;
 };
 
 /**
- * struct kho_in_result - What vetting found, or why it refused the tree.
- * @ranges:     the preserved blocks as runs, sorted by address, disjoint.
- * @nr_ranges:  entries in @ranges.
- * @ranges_cap: entries @ranges has room for (its allocation size).
- * @pages:      physical addresses of the tree's own pages, sorted.
+ * struct kho_in_vet - The state of vetting one incoming tree.
+ * @root:       the tree's root table, in the direct map.
+ * @budget:     pages of RAM: a valid tree needs fewer tree pages than
+ *              that, and fewer runs than twice that.
+ * @pages:      the accepted tree pages, linked through their list nodes
+ *              (kho_in_page_node()), sorted by address once vetted.
  * @nr_pages:   entries in @pages.
- * @pages_cap:  entries @pages has room for.
- * @stats:      tables, leaves and keys of the tree.
- * @preserved:  pages in all preserved blocks together.
- * @why:        what was wrong, when the tree was refused.
- * @detail:     what the bad page or block overlaps, for some @why; or NULL.
- * @where:      the address or key it was wrong about.
+ * @runs:       runs of adjacent keys in all leaves: at most that many
+ *              reservations.
+ * @orders:     a bit per order that some leaf holds keys of.
+ * @stats:      tables, leaves and keys accepted.
+ * @fdt:        the handover FDT, which must stay reserved as long as this
+ *              kernel runs: its start ...
+ * @fdt_end:    ... and end, page aligned.
+ * @fdt_kept:   set when a kept preserved block covers the FDT.
+ * @kept:       preserved blocks reserved.
+ * @kept_pages: pages in them.
+ * @stretches:  stretches of touching kept memory: the memblock regions the
+ *              kept blocks became.
+ * @entries:    table entries refused, by kind.
+ * @blocks:     preserved blocks refused, by kind.
  */
-struct kho_in_result {
-	struct kho_in_range *ranges;
-	unsigned long nr_ranges;
-	unsigned long ranges_cap;
-	phys_addr_t *pages;
+struct kho_in_vet {
+	struct kho_radix_node *root;
+	unsigned long budget;
+	struct list_head pages;
 	unsigned long nr_pages;
-	unsigned long pages_cap;
+	unsigned long runs;
+	u64 orders;
 	struct kho_radix_stats stats;
-	unsigned long preserved;
-	const char *why;
-	const char *detail;
-	u64 where;
+	phys_addr_t fdt;
+	phys_addr_t fdt_end;
+	bool fdt_kept;
+	unsigned long kept;
+	unsigned long kept_pages;
+	unsigned long stretches;
+	struct kho_in_tally entries[KHO_IN_KINDS];
+	struct kho_in_tally blocks[KHO_IN_KINDS];
 };
 
-int kho_in_check_tree(phys_addr_t root, const struct kho_in_env *env,
-		      struct kho_in_result *res);
-void kho_in_free_pages(const struct kho_in_env *env,
-		       struct kho_in_result *res);
-void kho_in_free_result(const struct kho_in_env *env,
-			struct kho_in_result *res);
+/* Every order a key can hold has a bit in &struct kho_in_vet.orders. */
+static_assert(KHO_RADIX_MAX_ORDER < 64);
+
+const char *kho_in_kind_name(enum kho_in_kind kind);
+enum kho_in_kind kho_in_vet_tree(struct kho_in_vet *v, phys_addr_t root,
+				 unsigned long ram_pages);
+void kho_in_refuse_range(struct kho_in_vet *v, phys_addr_t start,
+			 phys_addr_t end, enum kho_in_kind kind);
+void kho_in_refuse_tree_pages(struct kho_in_vet *v);
+unsigned long kho_in_reserve(struct kho_in_vet *v);
+void kho_in_forget_pages(struct kho_in_vet *v);
+void kho_in_busy(phys_addr_t root, unsigned long budget,
+		 unsigned long *busy, unsigned long nbits, unsigned int shift);
+
+/*
+ * What vetting asks the machine; defined by kho_incoming.c in the kernel and
+ * by the userspace harness.
+ */
+
+/* Why a tree page cannot be at @phys (page aligned), or KHO_IN_OK. */
+enum kho_in_kind kho_in_page_kind(phys_addr_t phys);
+
+/*
+ * What the memory at @phys is for a preserved block: KHO_IN_OK, or the
+ * reason no block may lie there. [*@start, *@end) is the largest range
+ * around @phys of the same answer, so that a caller walking blocks asks
+ * once per range, not once per block.
+ */
+enum kho_in_kind kho_in_span(phys_addr_t phys, phys_addr_t *start,
+			     phys_addr_t *end);
+
+/*
+ * A word of per-page storage and a list node for the tree page at @phys,
+ * both free for vetting to use while it runs (a tree page's own struct page
+ * in the kernel: tree pages are not preserved memory). Vetting assumes
+ * nothing about their contents before it wrote them.
+ */
+unsigned long *kho_in_page_word(phys_addr_t phys);
+struct list_head *kho_in_page_node(phys_addr_t phys);
+phys_addr_t kho_in_node_page(const struct list_head *node);
+
+/*
+ * Reserve [@base, @base + @size): preserved memory (@preserved) or a page
+ * that must stay reserved (a tree page, the FDT). Calls come in strictly
+ * descending address order. Returns 0, -EBUSY if the range overlaps memory
+ * reserved before, or -EINVAL if it breaks the order.
+ */
+int kho_in_emit(phys_addr_t base, phys_addr_t size, bool preserved);
 
 #endif /* LINUX_KHO_IN_CHECK_H */

@@ -3,46 +3,52 @@
  * KHO, the incoming side in early boot: accept, vet and reserve
  *
  * A kexec successor meets the handover in four steps; this file does the
- * first three, all in early boot, and kho_restore.c the last:
+ * first three, all in early boot, kho_in_pages.c and kho_restore.c the rest:
  *
  * 1. kho_populate(), from the architecture's early setup, before memblock
  *    knows all of RAM: check the FDT and the scratch list, then confine
  *    memblock to the scratch areas.
  * 2. kho_memory_init_early(), once memblock.memory is complete and the
- *    direct map exists: vet every page and every key of the incoming tree
- *    in one walk (kho_in_check_tree() in kho_in_check.c), which also lists
- *    the preserved memory as sorted runs; then let memblock also use the
- *    memory that holds no preserved data.
+ *    direct map exists, before the memory map is allocated: check where the
+ *    FDT and the tree's root lie, and let memblock also use the memory that
+ *    can hold nothing of the handover (kho_in_busy()), since the memory map
+ *    of a large machine does not fit in the inherited scratch.
  * 3. kho_memory_init(), just before memblock hands its free memory to the
- *    page allocator: reserve all runs with one bulk memblock insert and tag
- *    the head page of every block (kho_reserve_preserved()). The tree is
- *    not read again; its pages are not preserved and become free memory.
+ *    page allocator: vet the tree (kho_in_vet_tree()), refuse what must be
+ *    refused and reserve the rest with one bulk memblock insert
+ *    (kho_in_reserve()). No struct page of preserved memory is written:
+ *    the vetted tree itself says what may be restored until kho_in_pages.c
+ *    has initialised those struct pages, in parallel, late in boot.
  *
- * Steps 2 and 3 are linear in the size of the handover: O(P + K) for P tree
- * pages and K keys, plus O(R + M) for R runs merged into the M regions
- * memblock already has. No step costs more per block as blocks accumulate.
- * 4. Any time later: the owners take their memory back with
- *    kho_restore_folio() or kho_restore_pages(), and find their blobs with
- *    kho_retrieve_subtree().
+ * Damage costs what it names. A table entry or a block that fails a check
+ * is dropped with the blocks it covers, and everything else is kept: one
+ * line per kind of refusal says how much and where the first one was. The
+ * handover is dropped whole only when nothing in it can be trusted: its
+ * FDT, its scratch list or the root of its tree; that happens in steps 1
+ * and 2, before anything relied on it. A shortage in step 3 is met with a
+ * coarser reservation, never by dropping what was handed over.
  *
- * A handover that fails a check in step 1 or 2 is dropped whole, before
- * anything in it was used: the kernel logs one line saying why and boots
- * as it would after a cold start.
+ * Early boot costs O(P) for the P tree pages, a word scan of every leaf and
+ * O(R x K) for R runs of adjacent blocks of K orders, plus one bulk insert:
+ * nothing per preserved page, and no working memory beyond static arrays.
  */
 
 #define pr_fmt(fmt) "KHO: " fmt
 
 #include <linux/bitmap.h>
 #include <linux/crash_dump.h>
+#include <linux/fault-inject.h>
 #include <linux/io.h>
 #include <linux/kexec_handover.h>
 #include <linux/kho/abi/kexec_handover.h>
+#include <linux/kho/abi/memblock.h>
 #include <linux/kho_radix_tree.h>
 #include <linux/libfdt.h>
 #include <linux/memblock.h>
 #include <linux/math64.h>
 #include <linux/mm.h>
 #include <linux/sched/clock.h>
+#include <linux/sizes.h>
 #include <linux/unaligned.h>
 
 #include <asm/early_ioremap.h>
@@ -55,19 +61,20 @@
 /* The FDT of an accepted handover; 0 on a cold boot or once it was dropped. */
 static phys_addr_t kho_in_fdt_phys __ro_after_init;
 
-/* What the early steps need; all of it is dead once the tree is reserved. */
+/* What the early steps need; all of it is dead once boot is done. */
 static struct {
 	phys_addr_t scratch_phys;
 	u64 scratch_len;
 	phys_addr_t tree_phys;
-	struct kho_in_result res;
+	u64 fdt_len;
+	struct kho_in_vet vet;
 } kho_boot __initdata;
 
 /**
  * is_kho_boot - Tell whether this kernel received a kexec handover.
  *
  * Reliable from the moment the architecture called kho_populate(). A
- * handover that later fails its checks makes this false again.
+ * handover that later turns out unusable makes this false again.
  *
  * Context: Any context.
  * Return: true if a previous kernel handed over preserved memory.
@@ -83,6 +90,63 @@ const void *kho_in_fdt(void)
 {
 	return kho_in_fdt_phys ? phys_to_virt(kho_in_fdt_phys) : NULL;
 }
+
+/* Fault injection ---------------------------------------------------------- */
+
+#ifdef CONFIG_FAIL_KHO
+/*
+ * fail_kho_incoming=<interval>,<probability>,<space>,<times> makes the calls
+ * of the incoming path that can run out of room or memory fail (see
+ * Documentation/fault-injection/fault-injection.rst): 1 in <interval> with
+ * 100% and 1 time fails exactly the <interval>-th. kho_populate() runs before
+ * early parameters are parsed, so the parameter is read from the command line
+ * on first use.
+ */
+static DECLARE_FAULT_ATTR(fail_kho_incoming);
+static unsigned int kho_in_fault_calls __initdata;
+
+static bool __init kho_in_fail(const char *site)
+{
+	static bool parsed __initdata;
+	const char *arg;
+	char buf[64];
+	size_t len;
+
+	if (!parsed) {
+		parsed = true;
+		arg = strstr(boot_command_line, "fail_kho_incoming=");
+		if (arg) {
+			arg += strlen("fail_kho_incoming=");
+			len = min(strcspn(arg, " "), sizeof(buf) - 1);
+			memcpy(buf, arg, len);
+			buf[len] = '\0';
+			setup_fault_attr(&fail_kho_incoming, buf);
+			/* One line of ours instead of a stack dump per failure. */
+			fail_kho_incoming.verbose = 0;
+		}
+	}
+
+	kho_in_fault_calls++;
+	if (!should_fail(&fail_kho_incoming, 1))
+		return false;
+	pr_info("fault injection: failing call %u (%s)\n", kho_in_fault_calls, site);
+	return true;
+}
+
+static void __init kho_in_fault_report(void)
+{
+	pr_info("fault injection: %u calls could have failed\n", kho_in_fault_calls);
+}
+#else
+static inline bool kho_in_fail(const char *site)
+{
+	return false;
+}
+
+static inline void kho_in_fault_report(void)
+{
+}
+#endif
 
 /* Step 1 ------------------------------------------------------------------ */
 
@@ -101,8 +165,10 @@ static const char * __init kho_in_fdt_problem(const void *fdt, u64 len,
 		return "FDT is not " KHO_FDT_COMPATIBLE;
 
 	prop = fdt_getprop(fdt, 0, KHO_FDT_MEMORY_MAP_PROP_NAME, &prop_len);
-	if (!prop || prop_len != sizeof(u64))
-		return "no valid " KHO_FDT_MEMORY_MAP_PROP_NAME;
+	if (!prop)
+		return "no " KHO_FDT_MEMORY_MAP_PROP_NAME;
+	if (prop_len != sizeof(u64))
+		return KHO_FDT_MEMORY_MAP_PROP_NAME " of the wrong size";
 
 	*tree_phys = get_unaligned((const u64 *)prop);
 	return NULL;
@@ -110,7 +176,7 @@ static const char * __init kho_in_fdt_problem(const void *fdt, u64 len,
 
 /* Check the FDT and find the root of the preserved-memory tree in it. */
 static int __init kho_in_check_fdt(phys_addr_t phys, u64 len,
-				   phys_addr_t *tree_phys)
+				   phys_addr_t *tree_phys, u64 *fdt_len)
 {
 	const char *why;
 	void *fdt;
@@ -123,6 +189,8 @@ static int __init kho_in_check_fdt(phys_addr_t phys, u64 len,
 	}
 
 	why = kho_in_fdt_problem(fdt, len, tree_phys);
+	if (!why)
+		*fdt_len = fdt_totalsize(fdt);
 	early_memunmap(fdt, len);
 	if (why) {
 		pr_warn("ignoring the handover: %s (FDT at %pa)\n", why, &phys);
@@ -133,7 +201,8 @@ static int __init kho_in_check_fdt(phys_addr_t phys, u64 len,
 
 /* Why the scratch list is unusable, or NULL if it is fine. */
 static const char * __init kho_in_scratch_problem(const struct kho_scratch *areas,
-						  unsigned int cnt)
+						  unsigned int cnt,
+						  phys_addr_t fdt, u64 fdt_len)
 {
 	unsigned int i;
 
@@ -144,6 +213,9 @@ static const char * __init kho_in_scratch_problem(const struct kho_scratch *area
 			return "misaligned scratch area";
 		if (area->addr > PHYS_ADDR_MAX - area->size)
 			return "scratch area past the end of physical memory";
+		/* This kernel allocates from scratch before it reads the FDT. */
+		if (fdt < area->addr + area->size && area->addr < fdt + fdt_len)
+			return "FDT in scratch memory";
 	}
 	return NULL;
 }
@@ -161,10 +233,12 @@ static int __init kho_in_add_scratch(const struct kho_scratch *areas,
 	for (i = 0; i < cnt; i++) {
 		if (!areas[i].size)
 			continue;
-		err = memblock_add(areas[i].addr, areas[i].size);
+		err = kho_in_fail("memblock_add") ? -ENOMEM :
+		      memblock_add(areas[i].addr, areas[i].size);
 		if (err)
 			return err;
-		err = memblock_mark_kho_scratch(areas[i].addr, areas[i].size);
+		err = kho_in_fail("memblock_mark_kho_scratch") ? -ENOMEM :
+		      memblock_mark_kho_scratch(areas[i].addr, areas[i].size);
 		if (err)
 			return err;
 	}
@@ -172,7 +246,8 @@ static int __init kho_in_add_scratch(const struct kho_scratch *areas,
 }
 
 /* Check the scratch list, keep it, and turn its areas into scratch memory. */
-static int __init kho_in_take_scratch(phys_addr_t phys, u64 len)
+static int __init kho_in_take_scratch(phys_addr_t phys, u64 len,
+				      phys_addr_t fdt, u64 fdt_len)
 {
 	unsigned int cnt = len / sizeof(struct kho_scratch);
 	struct kho_scratch *areas;
@@ -191,7 +266,7 @@ static int __init kho_in_take_scratch(phys_addr_t phys, u64 len)
 		return -ENOMEM;
 	}
 
-	why = kho_in_scratch_problem(areas, cnt);
+	why = kho_in_scratch_problem(areas, cnt, fdt, fdt_len);
 	if (why) {
 		pr_warn("ignoring the handover: %s\n", why);
 		err = -EINVAL;
@@ -199,7 +274,7 @@ static int __init kho_in_take_scratch(phys_addr_t phys, u64 len)
 	}
 
 	/* The next kexec hands the same list on, so it stays where it is. */
-	err = memblock_reserve(phys, len);
+	err = kho_in_fail("memblock_reserve") ? -ENOMEM : memblock_reserve(phys, len);
 	if (err) {
 		pr_warn("ignoring the handover: cannot reserve its scratch list: %pe\n",
 			ERR_PTR(err));
@@ -227,8 +302,8 @@ unmap_areas:
  *
  * Checks what can be checked this early and confines memblock to the
  * scratch areas, where nothing preserved can lie: memory outside them is
- * off limits until kho_memory_init_early() has vetted the preserved-memory
- * tree. A handover that fails a check is ignored, with one warning.
+ * off limits until kho_memory_init() has reserved the preserved blocks. A
+ * handover that fails a check is ignored, with one warning.
  *
  * Context: Early boot, from architecture setup code, before memblock knows
  * all of RAM and before any memblock allocation that must avoid preserved
@@ -238,181 +313,219 @@ void __init kho_populate(phys_addr_t fdt_phys, u64 fdt_len,
 			 phys_addr_t scratch_phys, u64 scratch_len)
 {
 	phys_addr_t tree_phys;
+	u64 len;
 
-	if (kho_in_check_fdt(fdt_phys, fdt_len, &tree_phys))
+	if (kho_in_check_fdt(fdt_phys, fdt_len, &tree_phys, &len))
 		return;
-	if (kho_in_take_scratch(scratch_phys, scratch_len))
+	if (kho_in_take_scratch(scratch_phys, scratch_len, fdt_phys, len))
 		return;
 
 	memblock_set_kho_scratch_only();
 	kho_boot.scratch_phys = scratch_phys;
 	kho_boot.scratch_len = scratch_len;
 	kho_boot.tree_phys = tree_phys;
+	kho_boot.fdt_len = len;
 	kho_in_fdt_phys = fdt_phys;
 	pr_info("found a kexec handover with %llu scratch areas\n",
 		scratch_len / sizeof(struct kho_scratch));
 }
 
+/* What vetting asks the machine ------------------------------------------- */
+
+/* The last memory region that starts at or below @phys, or -1. */
+static int __init kho_in_region_at(phys_addr_t phys)
+{
+	const struct memblock_type *type = &memblock.memory;
+	int lo = 0, hi = type->cnt - 1, mid, found = -1;
+
+	while (lo <= hi) {
+		mid = lo + (hi - lo) / 2;
+		if (type->regions[mid].base <= phys) {
+			found = mid;
+			lo = mid + 1;
+		} else {
+			hi = mid - 1;
+		}
+	}
+	return found;
+}
+
+static enum kho_in_kind __init kho_in_region_kind(struct memblock_region *r)
+{
+	if (memblock_is_nomap(r))
+		return KHO_IN_NOMAP;
+	if (memblock_is_kho_scratch(r))
+		return KHO_IN_SCRATCH;
+	return KHO_IN_OK;
+}
+
+static phys_addr_t __init kho_in_region_end(const struct memblock_region *r)
+{
+	return r->base + r->size;
+}
+
+/* See kho_in_check.h. Regions that differ in node only make one answer. */
+enum kho_in_kind __init kho_in_span(phys_addr_t phys, phys_addr_t *start,
+				    phys_addr_t *end)
+{
+	struct memblock_region *r = memblock.memory.regions;
+	int cnt = memblock.memory.cnt, i = kho_in_region_at(phys), lo, hi;
+	enum kho_in_kind kind;
+
+	if (i < 0 || phys >= kho_in_region_end(&r[i])) {
+		*start = i < 0 ? 0 : kho_in_region_end(&r[i]);
+		*end = i + 1 < cnt ? r[i + 1].base : PHYS_ADDR_MAX;
+		return KHO_IN_NOT_RAM;
+	}
+
+	kind = kho_in_region_kind(&r[i]);
+	for (lo = i; lo > 0 && kho_in_region_end(&r[lo - 1]) == r[lo].base &&
+	     kho_in_region_kind(&r[lo - 1]) == kind; lo--)
+		;
+	for (hi = i; hi + 1 < cnt && kho_in_region_end(&r[hi]) == r[hi + 1].base &&
+	     kho_in_region_kind(&r[hi + 1]) == kind; hi++)
+		;
+	*start = r[lo].base;
+	*end = kho_in_region_end(&r[hi]);
+	return kind;
+}
+
+static bool __init kho_in_over_image(phys_addr_t phys, phys_addr_t size)
+{
+	return phys < __pa_symbol(_end) && __pa_symbol(_text) < phys + size;
+}
+
+/* See kho_in_check.h. */
+enum kho_in_kind __init kho_in_page_kind(phys_addr_t phys)
+{
+	phys_addr_t start, end;
+	enum kho_in_kind kind;
+
+	kind = kho_in_span(phys, &start, &end);
+	if (kind)
+		return kind;
+	if (phys + PAGE_SIZE > end)
+		return KHO_IN_NOT_RAM;
+	if (kho_in_over_image(phys, PAGE_SIZE))
+		return KHO_IN_IMAGE;
+	if (memblock_is_region_reserved(phys, PAGE_SIZE))
+		return KHO_IN_RESERVED;
+	return KHO_IN_OK;
+}
+
+/*
+ * A tree page's own struct page holds vetting's marks and list node: tree
+ * pages are not preserved memory, and memblock_free_all() initialises their
+ * struct pages afresh (kho_in_forget_pages() clears the rest).
+ */
+unsigned long * __init kho_in_page_word(phys_addr_t phys)
+{
+	return &pfn_to_page(PHYS_PFN(phys))->private;
+}
+
+struct list_head * __init kho_in_page_node(phys_addr_t phys)
+{
+	return &pfn_to_page(PHYS_PFN(phys))->lru;
+}
+
+phys_addr_t __init kho_in_node_page(const struct list_head *node)
+{
+	return page_to_phys(list_entry(node, struct page, lru));
+}
+
+/*
+ * The reservation, in one of two modes: exact (a bulk memblock insert of
+ * every range) or coarse, when memblock has no room for that many regions:
+ * ranges closer than @gap with nothing reserved between them are merged,
+ * into at most ARRAY_SIZE(@regions) regions.
+ */
+#define KHO_IN_COARSE_MAX	64
+
+static struct {
+	bool coarse;
+	bool full;
+	phys_addr_t gap;
+	unsigned int nr;
+	struct memblock_region regions[KHO_IN_COARSE_MAX];
+} kho_in_resv __initdata;
+
+static int __init kho_in_collect(phys_addr_t base, phys_addr_t size)
+{
+	struct memblock_region *last;
+	phys_addr_t end = base + size, start, stop;
+
+	/* Ranges come downwards: @base + @size is at or below the last one. */
+	if (kho_in_resv.nr) {
+		last = &kho_in_resv.regions[kho_in_resv.nr - 1];
+		if (last->base - end < kho_in_resv.gap &&
+		    (end == last->base ||
+		     (kho_in_span(end, &start, &stop) == KHO_IN_OK && stop >= last->base &&
+		      !memblock_is_region_reserved(end, last->base - end)))) {
+			last->size += last->base - base;
+			last->base = base;
+			return 0;
+		}
+	}
+	if (kho_in_resv.nr == KHO_IN_COARSE_MAX) {
+		/* Goes on, so that the sweep ends; this gap is too fine. */
+		kho_in_resv.full = true;
+		return 0;
+	}
+	kho_in_resv.regions[kho_in_resv.nr++] = (struct memblock_region){
+		.base = base,
+		.size = size,
+	};
+	return 0;
+}
+
+/* See kho_in_check.h. */
+int __init kho_in_emit(phys_addr_t base, phys_addr_t size, bool preserved)
+{
+	if (kho_in_resv.coarse)
+		return kho_in_collect(base, size);
+	return memblock_reserve_bulk_add(base, size, preserved ?
+					 MEMBLOCK_RSRV_NOINIT : MEMBLOCK_NONE);
+}
+
 /* Step 2 ------------------------------------------------------------------ */
 
 /*
- * Keys come in address order within each order, so consecutive questions
- * nearly always fall in the span the previous answer came from: the
- * callbacks below remember it, which keeps the vetting walk at a couple of
- * compares per key.
+ * Memory may become scratch in units of 1 << KHO_EXTEND_SHIFT bytes; a unit
+ * holding anything of the handover stays out. The map covers the first
+ * 64 TiB; memory above is not added to scratch.
  */
-static struct {
-	phys_addr_t ram_lo, ram_hi;	/* known RAM */
-	phys_addr_t ok_lo, ok_hi;	/* known free of scratch and our image */
-} kho_in_hint __initdata;
-
-/* Whether [@base, @base + @size) is RAM without holes; @size > 0. */
-static bool __init kho_in_is_ram(phys_addr_t base, phys_addr_t size,
-				 void *data)
-{
-	phys_addr_t end = base + size;
-	struct memblock_region *r;
-
-	if (base >= kho_in_hint.ram_lo && end <= kho_in_hint.ram_hi)
-		return true;
-
-	/* Nearly every range lies in one region: remember that region. */
-	for_each_mem_region(r) {
-		if (base >= r->base && end <= r->base + r->size) {
-			kho_in_hint.ram_lo = r->base;
-			kho_in_hint.ram_hi = r->base + r->size;
-			return true;
-		}
-	}
-
-	/* Else it may span regions that differ only in flags or node. */
-	for_each_mem_region(r) {
-		if (r->base + r->size <= base)
-			continue;
-		if (r->base > base)
-			return false;
-		base = r->base + r->size;
-		if (base >= end)
-			return true;
-	}
-	return false;
-}
-
-/* Narrow [*@lo, *@hi) around @phys to avoid [@start, @end). */
-static void __init kho_in_clip(phys_addr_t phys, phys_addr_t start,
-			       phys_addr_t end, phys_addr_t *lo, phys_addr_t *hi)
-{
-	if (end <= phys)
-		*lo = max(*lo, end);
-	else
-		*hi = min(*hi, start);
-}
-
-/* What [@phys, @phys + @size) overlaps that preserved memory never may. */
-static const char * __init kho_in_forbidden(phys_addr_t phys, phys_addr_t size,
-					    void *data)
-{
-	phys_addr_t text = __pa_symbol(_text);
-	phys_addr_t end = __pa_symbol(_end);
-	phys_addr_t lo = 0, hi = PHYS_ADDR_MAX;
-	unsigned int i;
-
-	if (phys >= kho_in_hint.ok_lo && phys + size <= kho_in_hint.ok_hi)
-		return NULL;
-
-	if (kho_scratch_overlap(phys, size))
-		return "scratch";
-	if (phys < end && text < phys + size)
-		return "the kernel image";
-
-	/* The gap between forbidden ranges this range lies in. */
-	for (i = 0; i < kho_scratch_cnt; i++)
-		kho_in_clip(phys, kho_scratch[i].addr,
-			    kho_scratch[i].addr + kho_scratch[i].size, &lo, &hi);
-	kho_in_clip(phys, text, end, &lo, &hi);
-	kho_in_hint.ok_lo = lo;
-	kho_in_hint.ok_hi = hi;
-	return NULL;
-}
-
-/* Working memory of the vetting walk: scratch, since nothing else is safe. */
-static void * __init kho_in_alloc(size_t size, void *data)
-{
-	return memblock_alloc_raw(size, SMP_CACHE_BYTES);
-}
-
-static void __init kho_in_free(void *mem, size_t size, void *data)
-{
-	memblock_free(mem, size);
-}
-
-static const struct kho_in_env kho_in_env_early __initconst = {
-	.is_ram = kho_in_is_ram,
-	.forbidden = kho_in_forbidden,
-	.alloc = kho_in_alloc,
-	.free = kho_in_free,
-};
+#define KHO_IN_BUSY_BITS	SZ_64K
+static DECLARE_BITMAP(kho_in_busy_map, KHO_IN_BUSY_BITS) __initdata;
 
 /*
- * Scratch may grow into every 1 << KHO_EXTEND_SHIFT bytes that hold neither
- * a preserved block nor a tree page. Best effort: a kernel that cannot
- * extend scratch still boots if the inherited scratch is big enough.
+ * Scratch may grow into every unit of memory that holds neither a preserved
+ * block nor a tree page. Best effort: a kernel that cannot extend scratch
+ * still boots if the inherited scratch is big enough.
  */
-static void __init kho_in_extend_scratch(const struct kho_in_result *res)
+static void __init kho_in_extend_scratch(void)
 {
-	unsigned long nbits = DIV_ROUND_UP_ULL(memblock_end_of_DRAM(),
-					       1ULL << KHO_EXTEND_SHIFT);
-	size_t size = BITS_TO_LONGS(nbits) * sizeof(long);
-	unsigned long *busy;
-	unsigned long i;
-
-	busy = memblock_alloc(size, SMP_CACHE_BYTES);
-	if (!busy) {
-		pr_warn("no memory to extend scratch with, early boot may run short\n");
-		return;
-	}
-
-	for (i = 0; i < res->nr_ranges; i++) {
-		phys_addr_t start = res->ranges[i].start;
-		phys_addr_t last = start + res->ranges[i].size - 1;
-
-		bitmap_set(busy, start >> KHO_EXTEND_SHIFT,
-			   (last >> KHO_EXTEND_SHIFT) - (start >> KHO_EXTEND_SHIFT) + 1);
-	}
-	for (i = 0; i < res->nr_pages; i++)
-		__set_bit(res->pages[i] >> KHO_EXTEND_SHIFT, busy);
-
-	if (kho_scratch_extend(busy, nbits))
-		pr_warn("could not extend scratch, early boot may run short\n");
-	memblock_free(busy, size);
-}
-
-/*
- * Vet the whole incoming tree before anything relies on it (see
- * kho_in_check.c), keep the list of preserved runs it yields, and widen
- * scratch with the memory that holds nothing of the handover.
- */
-static int __init kho_in_scan(void)
-{
-	struct kho_in_env env = kho_in_env_early;
-	struct kho_in_result *res = &kho_boot.res;
-	u64 t0 = local_clock();
+	unsigned long nbits = min_t(u64, KHO_IN_BUSY_BITS,
+				    DIV_ROUND_UP_ULL(memblock_end_of_DRAM(),
+						     1ULL << KHO_EXTEND_SHIFT));
+	unsigned long first, end;
 	int err;
 
-	env.ram_pages = memblock_phys_mem_size() >> PAGE_SHIFT;
-	err = kho_in_check_tree(kho_boot.tree_phys, &env, res);
-	if (err) {
-		pr_warn("ignoring the handover: %s%s%s at %#llx\n", res->why,
-			res->detail ? " " : "", res->detail ?: "", res->where);
-		return err;
-	}
+	kho_in_busy(kho_boot.tree_phys,
+		    memblock_phys_mem_size() >> PAGE_SHIFT, kho_in_busy_map,
+		    nbits, KHO_EXTEND_SHIFT);
+	if (kho_in_fdt_phys >> KHO_EXTEND_SHIFT < nbits)
+		__set_bit(kho_in_fdt_phys >> KHO_EXTEND_SHIFT, kho_in_busy_map);
 
-	kho_in_extend_scratch(res);
-	kho_in_free_pages(&env, res);
-	pr_info("vetted %lu tree pages and %lu preserved blocks (%lu pages in %lu runs) in %llu us\n",
-		res->stats.tables + res->stats.leaves, res->stats.keys,
-		res->preserved, res->nr_ranges, div_u64(local_clock() - t0, NSEC_PER_USEC));
-	return 0;
+	for_each_clear_bitrange(first, end, kho_in_busy_map, nbits) {
+		err = kho_in_fail("memblock_mark_kho_scratch") ? -ENOMEM :
+		      memblock_mark_kho_scratch((phys_addr_t)first << KHO_EXTEND_SHIFT,
+						(phys_addr_t)(end - first) << KHO_EXTEND_SHIFT);
+		if (err) {
+			pr_warn("could not extend scratch (%pe), early boot may run short\n",
+				ERR_PTR(err));
+			return;
+		}
+	}
 }
 
 /* Forget a handover that failed its checks, as if this were a cold boot. */
@@ -424,8 +537,34 @@ static void __init kho_in_drop(void)
 	kho_in_fdt_phys = 0;
 }
 
+/* Whether the FDT and the tree's root lie where this kernel may read them. */
+static bool __init kho_in_placed(void)
+{
+	phys_addr_t fdt = kho_in_fdt_phys, end = fdt + kho_boot.fdt_len;
+	phys_addr_t root = kho_boot.tree_phys;
+	enum kho_in_kind kind;
+
+	/* It is read for the whole uptime: it must stay where it is. */
+	for (; fdt < end; fdt = PAGE_ALIGN(fdt + 1)) {
+		kind = kho_in_page_kind(fdt & PAGE_MASK);
+		if (kind) {
+			pr_warn("ignoring the handover: FDT %s (at %pa)\n",
+				kho_in_kind_name(kind), &kho_in_fdt_phys);
+			return false;
+		}
+	}
+
+	kind = root & ~PAGE_MASK ? KHO_IN_MISALIGNED : kho_in_page_kind(root);
+	if (kind) {
+		pr_warn("ignoring the handover: tree root %s (at %pa)\n",
+			kho_in_kind_name(kind), &root);
+		return false;
+	}
+	return true;
+}
+
 /**
- * kho_memory_init_early - Vet the incoming tree and widen scratch.
+ * kho_memory_init_early - Check where the handover lies and widen scratch.
  *
  * Runs before the memory map is allocated, which is the largest early
  * allocation and would not fit in the inherited scratch areas alone.
@@ -451,183 +590,305 @@ void __init kho_memory_init_early(void)
 		return;
 	}
 
-	if (kho_in_scan())
+	if (!kho_in_placed()) {
 		kho_in_drop();
+		return;
+	}
+	kho_in_extend_scratch();
 }
 
 /* Step 3 ------------------------------------------------------------------ */
 
-/* Every order a key can hold fits in a head tag. */
-static_assert(KHO_RADIX_MAX_ORDER <= KHO_HEAD_ORDER);
-
-/* The memory region a pfn was last looked up in, and its node. */
-struct kho_nid_cache {
-	unsigned long start_pfn;
-	unsigned long end_pfn;
-	int nid;
-};
-
-static int __init kho_pfn_nid(struct kho_nid_cache *c, unsigned long pfn)
+/* Refuse blocks over memory this kernel is already using. */
+static void __init kho_in_refuse_used(struct kho_in_vet *v)
 {
-	if (pfn < c->start_pfn || pfn >= c->end_pfn)
-		c->nid = memblock_search_pfn_nid(pfn, &c->start_pfn, &c->end_pfn);
-	return c->nid;
+	struct memblock_region *r;
+
+	kho_in_refuse_range(v, __pa_symbol(_text), __pa_symbol(_end), KHO_IN_IMAGE);
+	for_each_reserved_mem_region(r)
+		kho_in_refuse_range(v, r->base, r->base + r->size, KHO_IN_RESERVED);
+	kho_in_refuse_tree_pages(v);
 }
 
-/* Make the struct pages of a block usable and tag its head page. */
-static void __init kho_prepare_block(struct kho_nid_cache *c, phys_addr_t phys,
-				     unsigned int order)
+/* Reserve every kept range with one bulk insert; -ENOMEM if there is no room. */
+static int __init kho_in_reserve_exact(struct kho_in_vet *v)
 {
-	unsigned long pfn = PHYS_PFN(phys);
-	unsigned long i;
-	int nid;
-
-	/*
-	 * With deferred struct page init, struct pages past the first
-	 * deferred pfn are not initialised yet, and no later pass will touch
-	 * a no-init reservation. Restore hands out every page of the block,
-	 * so initialise all of them. The whole block is on one node: the
-	 * previous kernel split its blocks at node boundaries. Without
-	 * deferred init, memmap_init() did this already.
-	 */
-	if (IS_ENABLED(CONFIG_DEFERRED_STRUCT_PAGE_INIT)) {
-		nid = kho_pfn_nid(c, pfn);
-		for (i = 0; i < 1UL << order; i++)
-			init_deferred_page(pfn + i, nid);
-	}
-
-	set_page_private(pfn_to_page(pfn), kho_head_tag(order));
-}
-
-/* One memblock call pair per run: the slow path, O(runs x regions). */
-static int __init kho_reserve_each(const struct kho_in_range *ranges,
-				   unsigned long nr)
-{
-	unsigned long i;
+	/* Each memory boundary and each order change can split a run once. */
+	unsigned long cnt = v->runs + v->nr_pages + 1 + memblock.memory.cnt +
+			    hweight64(v->orders) + 8;
 	int err;
 
-	for (i = 0; i < nr; i++) {
-		err = memblock_reserve(ranges[i].start, ranges[i].size);
-		if (err)
-			return err;
-		err = memblock_reserved_mark_noinit(ranges[i].start,
-						    ranges[i].size);
-		if (err)
-			return err;
-	}
+	err = kho_in_fail("memblock_reserve_bulk_begin") ? -ENOMEM :
+	      memblock_reserve_bulk_begin(cnt);
+	if (err)
+		return err;
+	kho_in_reserve(v);
+	memblock_reserve_bulk_end();
 	return 0;
 }
 
 /*
- * Reserve every run, marked no-init, with one memblock_reserve_bulk() call:
- * runs that touch become one region, and the insert costs O(regions + runs)
- * however scattered the blocks are. Returns the number of regions through
- * @regions.
+ * No room for every range: merge them into few regions, with the gaps
+ * between them reserved too (kho_in_pages.c gives the gaps back once it
+ * has initialised their struct pages), coarser until they fit.
  */
-static int __init kho_reserve_runs(const struct kho_in_range *ranges,
-				   unsigned long nr, unsigned long *regions)
+static int __init kho_in_reserve_coarse(struct kho_in_vet *v)
 {
-	size_t size = nr * sizeof(struct memblock_region);
-	struct memblock_region *rgn;
-	unsigned long i, n = 0;
-	int err;
+	struct memblock_region *r;
+	unsigned int i, done;
+	int err = 0;
 
-	*regions = nr;
-	rgn = nr ? memblock_alloc_raw(size, SMP_CACHE_BYTES) : NULL;
-	if (!rgn) {
-		if (nr)
-			pr_warn("no memory for a bulk reservation, reserving %lu runs one by one\n",
-				nr);
-		return kho_reserve_each(ranges, nr);
-	}
-
-	for (i = 0; i < nr; i++) {
-		if (n && rgn[n - 1].base + rgn[n - 1].size == ranges[i].start) {
-			rgn[n - 1].size += ranges[i].size;
-			continue;
+	kho_in_resv.coarse = true;
+	for (kho_in_resv.gap = SZ_2M; ; kho_in_resv.gap <<= 4) {
+		kho_in_resv.nr = 0;
+		kho_in_resv.full = false;
+		kho_in_reserve(v);
+		if (!kho_in_resv.full)
+			break;
+		if (kho_in_resv.gap >= PHYS_ADDR_MAX >> 4) {
+			kho_in_resv.nr = 0;
+			return -ENOSPC;
 		}
-		rgn[n].base = ranges[i].start;
-		rgn[n].size = ranges[i].size;
-		n++;
 	}
-	*regions = n;
 
-	err = memblock_reserve_bulk(rgn, n, MEMBLOCK_RSRV_NOINIT);
-	memblock_free(rgn, size);
-	if (err == -EBUSY || err == -EINVAL) {
-		/* Something else reserved part of it already: merge one by one. */
-		pr_info("bulk reservation refused (%pe), reserving %lu runs one by one\n",
-			ERR_PTR(err), nr);
-		err = kho_reserve_each(ranges, nr);
+	/* Normal reservations first: their struct pages get initialised. */
+	for (done = 0; done < kho_in_resv.nr; done++) {
+		r = &kho_in_resv.regions[done];
+		err = kho_in_fail("memblock_reserve") ? -ENOMEM :
+		      memblock_reserve(r->base, r->size);
+		if (err)
+			break;
 	}
+	for (i = 0; i < done; i++) {
+		r = &kho_in_resv.regions[i];
+		if (!kho_in_fail("memblock_reserved_mark_noinit") &&
+		    !memblock_reserved_mark_noinit(r->base, r->size))
+			r->flags = MEMBLOCK_RSRV_NOINIT;
+	}
+	kho_in_resv.nr = done;
 	return err;
 }
 
-/**
- * kho_reserve_preserved - Keep every preserved block away from the allocator.
- * @res: the runs kho_in_scan() vetted, sorted by address.
- *
- * Reserves all runs in memblock, marked no-init so that memblock_free_all()
- * leaves their struct pages (and the head tags in them) alone, then tags
- * the head page of every block with its order for kho_restore_folio() and
- * kho_restore_pages(); with deferred struct page init, each page of a block
- * is initialised first. Nothing is tagged unless all of it is reserved.
- *
- * Cost: O(R + M) for the reservation, R runs and M regions memblock had
- * before; then one struct page write per block (per page with deferred
- * init). The tree is not read again: kho_in_scan() read it once.
- *
- * Context: Early boot, after memmap_init() and before memblock_free_all().
- * Return: 0 on success, or the error of the memblock call that failed.
- */
-static int __init kho_reserve_preserved(const struct kho_in_result *res)
+/* The regions of a coarse reservation, for kho_in_pages.c; NULL if exact. */
+const struct memblock_region * __init kho_in_coarse(unsigned int *nr)
 {
-	struct kho_nid_cache nids = { };
-	unsigned long i, regions;
-	u64 t0 = local_clock();
-	phys_addr_t phys, end;
-	int err;
-
-	err = kho_reserve_runs(res->ranges, res->nr_ranges, &regions);
-	if (err)
-		return err;
-
-	for (i = 0; i < res->nr_ranges; i++) {
-		const struct kho_in_range *r = &res->ranges[i];
-
-		end = r->start + r->size;
-		for (phys = r->start; phys < end; phys += PAGE_SIZE << r->order)
-			kho_prepare_block(&nids, phys, r->order);
-	}
-
-	pr_info("reserved %lu preserved blocks, %lu KiB in %lu ranges in %llu us\n",
-		res->stats.keys, res->preserved << (PAGE_SHIFT - 10), regions,
-		div_u64(local_clock() - t0, NSEC_PER_USEC));
-	return 0;
+	*nr = kho_in_resv.nr;
+	return kho_in_resv.coarse ? kho_in_resv.regions : NULL;
 }
 
-/* What debugfs shows of the handover after boot. */
-static struct kho_in_summary kho_in_sum __ro_after_init;
+/* Whether the struct page of @pfn is ours to initialise: in a kept block or a coarse gap. */
+static bool __init kho_in_ours(const struct kho_in_vet *v, unsigned long pfn)
+{
+	phys_addr_t phys = PFN_PHYS(pfn);
+	unsigned int i;
+
+	if (kho_in_covered(v->root, v->orders, pfn))
+		return true;
+	for (i = 0; kho_in_resv.coarse && i < kho_in_resv.nr; i++)
+		if (phys >= kho_in_resv.regions[i].base &&
+		    phys - kho_in_resv.regions[i].base < kho_in_resv.regions[i].size)
+			return kho_in_resv.regions[i].flags & MEMBLOCK_RSRV_NOINIT;
+	return false;
+}
+
+/*
+ * The buddy allocator, merging a free block, looks at the struct page of
+ * its buddy: for memory next to a reserved stretch, that can be the
+ * stretch's first page or, at its end, the block of the size of the end's
+ * alignment. Those two struct pages of every stretch are initialised here
+ * when they are ours and no-init, before deferred init or
+ * deferred_grow_zone() frees their neighbours. Nothing else of preserved
+ * memory is written in early boot.
+ */
+static void __init kho_in_init_edges(const struct kho_in_vet *v)
+{
+	struct memblock_region *r = memblock.reserved.regions;
+	unsigned long i, n = memblock.reserved.cnt, next;
+	unsigned long pfn, end_pfn, edge;
+	unsigned int shift;
+
+	for (i = 0; i < n; i = next) {
+		for (next = i + 1; next < n &&
+		     r[next - 1].base + r[next - 1].size == r[next].base; next++)
+			;
+		pfn = PHYS_PFN(r[i].base);
+		end_pfn = PHYS_PFN(r[next - 1].base + r[next - 1].size);
+		if (kho_in_ours(v, pfn))
+			init_deferred_page(pfn, early_pfn_to_nid(pfn));
+		shift = __ffs(end_pfn);
+		if (shift >= MAX_PAGE_ORDER || end_pfn - pfn < BIT(shift))
+			continue;
+		edge = end_pfn - BIT(shift);
+		if (edge != pfn && kho_in_ours(v, edge))
+			init_deferred_page(edge, early_pfn_to_nid(edge));
+	}
+}
+
+/* Keep every reserve_mem= region of the handover reserved, whatever else. */
+static void __init kho_in_keep_reserve_mem(void)
+{
+	const void *fdt = kho_in_fdt(), *base;
+	int node, child, len_start, len_size;
+	const u64 *start, *size;
+	phys_addr_t phys;
+	size_t len;
+
+	if (!fdt)
+		return;
+	node = fdt_subnode_offset(fdt, 0, MEMBLOCK_KHO_FDT);
+	if (node < 0 || kho_fdt_read_blob(fdt, node, &phys, &len))
+		return;
+	base = len >= sizeof(struct fdt_header) ? kho_in_blob(phys, len) : NULL;
+	if (!base || fdt_check_header(base) ||
+	    fdt_node_check_compatible(base, 0, MEMBLOCK_KHO_NODE_COMPATIBLE))
+		return;
+
+	fdt_for_each_subnode(child, base, 0) {
+		start = fdt_getprop(base, child, "start", &len_start);
+		size = fdt_getprop(base, child, "size", &len_size);
+		if (!start || len_start != sizeof(*start) || !size ||
+		    len_size != sizeof(*size) || !get_unaligned(size))
+			continue;
+		if (kho_in_fail("memblock_reserve") ||
+		    memblock_reserve(get_unaligned(start), get_unaligned(size)))
+			pr_err("cannot keep reserve_mem region '%s' reserved\n",
+			       fdt_get_name(base, child, NULL));
+	}
+}
+
+static void __init kho_in_report(const struct kho_in_vet *v, u64 t0, u64 t1)
+{
+	const struct kho_in_tally *t;
+	unsigned int kind;
+
+	for (kind = 1; kind < KHO_IN_KINDS; kind++) {
+		t = &v->entries[kind];
+		if (t->count)
+			pr_warn("refused %lu table entries %s, first at %pa\n",
+				t->count, kho_in_kind_name(kind), &t->first);
+		t = &v->blocks[kind];
+		if (t->count)
+			pr_warn("refused %lu preserved blocks (%lu KiB) %s, first at %pa\n",
+				t->count, t->pages << (PAGE_SHIFT - 10),
+				kho_in_kind_name(kind), &t->first);
+	}
+	pr_info("vetted %lu tree pages and %lu preserved blocks in %lu runs in %llu us\n",
+		v->stats.tables + v->stats.leaves, v->stats.keys, v->runs,
+		div_u64(t1 - t0, NSEC_PER_USEC));
+	pr_info("reserved %lu preserved blocks, %lu KiB in %lu ranges in %llu us\n",
+		v->kept, v->kept_pages << (PAGE_SHIFT - 10), v->stretches,
+		div_u64(local_clock() - t1, NSEC_PER_USEC));
+}
+
+/* Vet the tree and reserve what it preserves; false if nothing could be kept. */
+static bool __init kho_in_take_tree(void)
+{
+	struct kho_in_vet *v = &kho_boot.vet;
+	u64 t0 = local_clock(), t1;
+	enum kho_in_kind kind;
+	int err;
+
+	kind = kho_in_vet_tree(v, kho_boot.tree_phys,
+			       memblock_phys_mem_size() >> PAGE_SHIFT);
+	if (kind) {
+		pr_err("the root of the tree is %s now, the handover is lost\n",
+		       kho_in_kind_name(kind));
+		return false;
+	}
+	v->fdt = kho_in_fdt_phys & PAGE_MASK;
+	v->fdt_end = PAGE_ALIGN(kho_in_fdt_phys + kho_boot.fdt_len);
+	kho_in_refuse_used(v);
+	t1 = local_clock();
+
+	err = kho_in_reserve_exact(v);
+	if (err) {
+		pr_warn("no room for %lu reservations (%pe), reserving coarsely\n",
+			v->runs, ERR_PTR(err));
+		err = kho_in_reserve_coarse(v);
+	}
+	if (err && !kho_in_resv.nr) {
+		kho_in_forget_pages(v);
+		pr_err("cannot reserve preserved memory (%pe), the handover is lost\n",
+		       ERR_PTR(err));
+		return false;
+	}
+	if (err) {
+		/* Blocks outside what was reserved go to the allocator ... */
+		phys_addr_t below = kho_in_resv.regions[kho_in_resv.nr - 1].base;
+
+		/* ... which must not get the tree or the FDT, still to be read. */
+		if (kho_in_node_page(v->pages.next) < below || v->fdt < below) {
+			kho_in_forget_pages(v);
+			pr_err("cannot reserve the tree itself (%pe), the handover is lost\n",
+			       ERR_PTR(err));
+			return false;
+		}
+		kho_in_refuse_range(v, 0, below, KHO_IN_NOROOM);
+		pr_warn("only part of the preserved memory was reserved (%pe)\n",
+			ERR_PTR(err));
+	}
+	if (kho_in_resv.coarse)
+		pr_warn("reserved %u coarse regions, gaps up to %pa included\n",
+			kho_in_resv.nr, &kho_in_resv.gap);
+
+	kho_in_init_edges(v);
+	kho_in_forget_pages(v);
+	kho_in_report(v, t0, t1);
+	kho_in_set_tree(v->root, v->orders);
+	return true;
+}
+
+/* What debugfs shows of the handover after boot; its copy has a live lock. */
+static struct kho_in_summary kho_in_sum;
 
 /**
  * kho_in_summary - What the previous kernel handed over.
  *
- * Context: Any context, after early boot.
+ * Context: Any context, after boot.
  * Return: the summary, or NULL on a cold boot or if the handover was
  * dropped.
  */
 const struct kho_in_summary *kho_in_summary(void)
 {
-	return kho_in_sum.ranges ? &kho_in_sum : NULL;
+	return kho_in_sum.valid ? &kho_in_sum : NULL;
 }
+
+/* Keep the refusals and the size of the handover for debugfs. */
+static void __init kho_in_summarise(const struct kho_in_vet *v)
+{
+	memcpy(kho_in_sum.entries, v->entries, sizeof(v->entries));
+	memcpy(kho_in_sum.blocks, v->blocks, sizeof(v->blocks));
+	kho_in_sum.tree = v->stats;
+	kho_in_sum.kept = v->kept;
+	kho_in_sum.kept_pages = v->kept_pages;
+	kho_in_sum.valid = true;
+}
+
+/*
+ * The copy of the vetted tree that debugfs shows, taken before LUO's
+ * early_initcall (linked after this file) can restore anything: restores
+ * clear the bits of the tree they take blocks from.
+ */
+static int __init kho_in_snapshot(void)
+{
+	int err;
+
+	if (!IS_ENABLED(CONFIG_KEXEC_HANDOVER_DEBUGFS) || !kho_in_sum.valid)
+		return 0;
+	err = kho_radix_tree_clone(&kho_in_sum.copy, kho_boot.vet.root);
+	if (err)
+		pr_warn("no debugfs copy of the incoming tree: %pe\n", ERR_PTR(err));
+	return 0;
+}
+early_initcall(kho_in_snapshot);
 
 /**
  * kho_memory_init - Reserve preserved memory, or make scratch for the next kernel.
  *
- * On a handover boot, reserves every preserved block; the incoming tree's
- * own pages are not preserved and go to the page allocator with the rest of
- * free memory. On a cold boot with KHO enabled, reserves the scratch areas
- * that a successor will boot in.
+ * On a handover boot, vets the incoming tree and reserves every preserved
+ * block it keeps; the tree's own pages stay reserved until kho_in_pages.c
+ * is done with them. On a cold boot with KHO enabled, reserves the scratch
+ * areas that a successor will boot in.
  *
  * Context: Early boot, as late as memblock allows: just before
  * memblock_free_all().
@@ -654,17 +915,14 @@ void __init kho_memory_init(void)
 		return;
 	}
 
-	err = kho_reserve_preserved(&kho_boot.res);
-	if (err) {
-		pr_err("cannot reserve preserved memory (%pe), the handover is lost\n",
-		       ERR_PTR(err));
-		kho_in_free_result(&kho_in_env_early, &kho_boot.res);
+	if (kho_in_take_tree())
+		kho_in_summarise(&kho_boot.vet);
+	/*
+	 * reserve_mem= has revived its regions from the handover by now, and
+	 * their users will write them whatever became of the rest.
+	 */
+	kho_in_keep_reserve_mem();
+	if (!kho_in_sum.valid)
 		kho_in_fdt_phys = 0;
-		return;
-	}
-
-	/* The runs stay, in memory memblock gave out, for debugfs. */
-	kho_in_sum.ranges = kho_boot.res.ranges;
-	kho_in_sum.nr_ranges = kho_boot.res.nr_ranges;
-	kho_in_sum.tree = kho_boot.res.stats;
+	kho_in_fault_report();
 }

@@ -700,6 +700,54 @@ int kho_radix_tree_stats(struct kho_radix_tree *tree,
 EXPORT_SYMBOL_GPL(kho_radix_tree_stats);
 
 /**
+ * kho_radix_tree_release - Hand every page of a tree, the root included, to a function.
+ * @tree:    the tree; its root is NULL afterwards, and releasing it again
+ *           does nothing.
+ * @release: called once for each page, after the pages below it; it may
+ *           free the page.
+ *
+ * For trees whose pages did not come from kho_radix_tree_init() and
+ * kho_radix_add_key(), such as a tree a successor adopted from its
+ * predecessor, whose pages are reserved memory.
+ *
+ * Context: Any context @release may run in. The caller must own the tree:
+ * no other user may run concurrently, so @tree->lock is not taken.
+ */
+void kho_radix_tree_release(struct kho_radix_tree *tree,
+			    void (*release)(void *page))
+{
+	struct kho_radix_cursor cur;
+	unsigned long key;
+	u64 entry;
+
+	if (!tree->root)
+		return;
+
+	/* Children first: a table is released only after everything below it. */
+	kho_radix_cursor_enter(&cur, KHO_RADIX_TOP_LEVEL, tree->root, 0);
+	for (;;) {
+		entry = kho_radix_cursor_next(&cur, &key);
+		if (!entry) {
+			release(cur.table[cur.level]);
+			if (cur.level == KHO_RADIX_TOP_LEVEL)
+				break;
+			cur.level++;
+			continue;
+		}
+
+		if (cur.level == 1)
+			release(phys_to_virt(entry));
+		else
+			kho_radix_cursor_enter(&cur, cur.level - 1,
+					       phys_to_virt(entry), key);
+	}
+
+	tree->root = NULL;
+	tree->hot_leaf = NULL;
+}
+EXPORT_SYMBOL_GPL(kho_radix_tree_release);
+
+/**
  * kho_radix_tree_destroy - Free every page of a tree, the root included.
  * @tree: the tree; its root is NULL afterwards, and destroying it again does
  *        nothing.
@@ -712,33 +760,352 @@ EXPORT_SYMBOL_GPL(kho_radix_tree_stats);
  */
 void kho_radix_tree_destroy(struct kho_radix_tree *tree)
 {
-	struct kho_radix_cursor cur;
-	unsigned long key;
+	kho_radix_tree_release(tree, kho_radix_free_page);
+}
+EXPORT_SYMBOL_GPL(kho_radix_tree_destroy);
+
+/*
+ * Whole-word scans of a leaf, in both directions. The successor walks
+ * millions of keys through these in early boot, so they work a word at a
+ * time and never call out.
+ */
+#define KHO_RADIX_LEAF_WORDS	(KHO_RADIX_LEAF_BITS / BITS_PER_LONG)
+
+/* The first bit at or above @bit that is @set, or KHO_RADIX_LEAF_BITS. */
+static unsigned int kho_radix_scan_up(const struct kho_radix_leaf *leaf,
+				      unsigned int bit, bool set)
+{
+	unsigned long flip = set ? 0 : ~0UL;
+	unsigned int w = BIT_WORD(bit);
+	unsigned long word;
+
+	word = (leaf->bitmap[w] ^ flip) & (~0UL << (bit % BITS_PER_LONG));
+	while (!word) {
+		if (++w == KHO_RADIX_LEAF_WORDS)
+			return KHO_RADIX_LEAF_BITS;
+		word = leaf->bitmap[w] ^ flip;
+	}
+	return w * BITS_PER_LONG + __ffs(word);
+}
+
+/* The last bit at or below @bit that is @set, or -1. */
+static int kho_radix_scan_down(const struct kho_radix_leaf *leaf,
+			       unsigned int bit, bool set)
+{
+	unsigned long flip = set ? 0 : ~0UL;
+	unsigned int w = BIT_WORD(bit);
+	unsigned long word;
+
+	word = (leaf->bitmap[w] ^ flip) &
+	       (~0UL >> (BITS_PER_LONG - 1 - bit % BITS_PER_LONG));
+	while (!word) {
+		if (!w--)
+			return -1;
+		word = leaf->bitmap[w] ^ flip;
+	}
+	return w * BITS_PER_LONG + __fls(word);
+}
+
+/*
+ * The leaf of the lowest key at or above *@key (at or below, if @down) that
+ * has a leaf at all, with *@key moved to the first (last) key of any empty
+ * part skipped on the way; NULL if there is none within @limit. A table
+ * with no entry left in the direction of the walk sends the search back to
+ * the root from the next subtree: every table is left at most once that way.
+ */
+static struct kho_radix_leaf *kho_radix_seek(const struct kho_radix_node *root,
+					     unsigned long *key,
+					     unsigned long limit, bool down)
+{
+	const struct kho_radix_node *table;
+	unsigned long k = *key, span;
+	unsigned int level;
+	int idx, from;
+
+restart:
+	if (down ? k < limit : k > limit)
+		return NULL;
+	table = root;
+	for (level = KHO_RADIX_TOP_LEVEL; level; level--) {
+		from = kho_radix_index(k, level);
+		idx = from;
+		if (down) {
+			while (idx >= 0 && !table->table[idx])
+				idx--;
+		} else {
+			while (idx < KHO_RADIX_TABLE_ENTRIES && !table->table[idx])
+				idx++;
+		}
+		if (idx < 0 || idx == KHO_RADIX_TABLE_ENTRIES) {
+			/* The root spans every key: nothing lies beyond it. */
+			if (level == KHO_RADIX_TOP_LEVEL)
+				return NULL;
+			span = kho_radix_shift(level + 1);
+			if (down) {
+				if (!(k >> span))
+					return NULL;
+				k = ((k >> span) << span) - 1;
+			} else {
+				k = ((k >> span) + 1) << span;
+			}
+			goto restart;
+		}
+		if (idx != from) {
+			/* Entering a later subtree: start at its edge. */
+			span = kho_radix_shift(level);
+			k = (k >> (span + KHO_RADIX_TABLE_SHIFT) << (span + KHO_RADIX_TABLE_SHIFT)) |
+			    ((unsigned long)idx << span);
+			if (down)
+				k |= BIT(span) - 1;
+			if (down ? k < limit : k > limit)
+				return NULL;
+		}
+		table = phys_to_virt(table->table[idx]);
+	}
+
+	*key = k;
+	return (struct kho_radix_leaf *)table;
+}
+
+/**
+ * kho_radix_iter_init - Set a cursor at one end of a key range.
+ * @it:   the cursor.
+ * @root: root table of the tree.
+ * @lo:   lowest key of the range.
+ * @hi:   highest key of the range; the range is empty if @hi < @lo.
+ * @down: start at @hi, for kho_radix_iter_prev(); else at @lo, for
+ *        kho_radix_iter_next().
+ *
+ * Context: Any context. The caller holds the tree's lock or owns the tree
+ * for as long as it uses the cursor.
+ */
+void kho_radix_iter_init(struct kho_radix_iter *it,
+			 const struct kho_radix_node *root,
+			 unsigned long lo, unsigned long hi, bool down)
+{
+	it->root = root;
+	it->lo = lo;
+	it->hi = hi;
+	it->pos = down ? hi : lo;
+	it->done = !root || hi < lo;
+	it->leaf = NULL;
+	it->leaf_base = 0;
+}
+EXPORT_SYMBOL_GPL(kho_radix_iter_init);
+
+/* Make @it->leaf the leaf @it->pos is in, skipping empty parts; false at the end. */
+static bool kho_radix_iter_seek(struct kho_radix_iter *it, bool down)
+{
+	if (it->leaf && it->pos >> KHO_RADIX_LEAF_SHIFT == it->leaf_base)
+		return true;
+
+	it->leaf = kho_radix_seek(it->root, &it->pos, down ? it->lo : it->hi, down);
+	if (!it->leaf) {
+		it->done = true;
+		return false;
+	}
+	it->leaf_base = it->pos >> KHO_RADIX_LEAF_SHIFT;
+	return true;
+}
+
+/**
+ * kho_radix_iter_next - The next run of keys, going up.
+ * @it:    a cursor set up by kho_radix_iter_init() with @down false.
+ * @first: where to store the run's first key.
+ * @nr:    where to store the number of keys in the run.
+ *
+ * Runs come in ascending order; each lies in one leaf (@it->leaf) and is as
+ * long as the set bits of that leaf and the range allow.
+ *
+ * Context: As kho_radix_iter_init().
+ * Return: true if a run was found, false once the range is exhausted.
+ */
+bool kho_radix_iter_next(struct kho_radix_iter *it, unsigned long *first,
+			 unsigned long *nr)
+{
+	unsigned long base, last;
+	unsigned int bit, end;
+
+	while (!it->done && kho_radix_iter_seek(it, false)) {
+		base = it->leaf_base << KHO_RADIX_LEAF_SHIFT;
+		bit = kho_radix_scan_up(it->leaf, kho_radix_index(it->pos, 0), true);
+		if (bit == KHO_RADIX_LEAF_BITS) {
+			it->pos = base + KHO_RADIX_LEAF_BITS;
+			it->leaf = NULL;
+			if (!it->pos || it->pos > it->hi)
+				it->done = true;
+			continue;
+		}
+		if ((base | bit) > it->hi)
+			break;
+
+		end = kho_radix_scan_up(it->leaf, bit, false);
+		last = min(base | (end - 1), it->hi);
+		*first = base | bit;
+		*nr = last - *first + 1;
+		it->pos = last + 1;
+		if (last == it->hi)
+			it->done = true;
+		return true;
+	}
+
+	it->done = true;
+	return false;
+}
+EXPORT_SYMBOL_GPL(kho_radix_iter_next);
+
+/**
+ * kho_radix_iter_prev - The next run of keys, going down.
+ * @it:    a cursor set up by kho_radix_iter_init() with @down true.
+ * @first: where to store the run's first (lowest) key.
+ * @nr:    where to store the number of keys in the run.
+ *
+ * As kho_radix_iter_next(), in descending order.
+ *
+ * Context: As kho_radix_iter_init().
+ * Return: true if a run was found, false once the range is exhausted.
+ */
+bool kho_radix_iter_prev(struct kho_radix_iter *it, unsigned long *first,
+			 unsigned long *nr)
+{
+	unsigned long base, low;
+	int bit, start;
+
+	while (!it->done && kho_radix_iter_seek(it, true)) {
+		base = it->leaf_base << KHO_RADIX_LEAF_SHIFT;
+		bit = kho_radix_scan_down(it->leaf, kho_radix_index(it->pos, 0), true);
+		if (bit < 0) {
+			it->leaf = NULL;
+			if (!base || base - 1 < it->lo)
+				it->done = true;
+			it->pos = base - 1;
+			continue;
+		}
+		if ((base | bit) < it->lo)
+			break;
+
+		start = kho_radix_scan_down(it->leaf, bit, false) + 1;
+		low = max(base | start, it->lo);
+		*first = low;
+		*nr = (base | bit) - low + 1;
+		if (low == it->lo)
+			it->done = true;
+		it->pos = low - 1;
+		return true;
+	}
+
+	it->done = true;
+	return false;
+}
+EXPORT_SYMBOL_GPL(kho_radix_iter_prev);
+
+/**
+ * __kho_radix_find_leaf - Find the leaf a key belongs in, without the lock.
+ * @root: root table of the tree.
+ * @key:  the key; it need not be in the set.
+ *
+ * Reads the tree only: nothing is cached, so that several CPUs may look up
+ * keys at once in a tree that no one changes any more but bit by bit
+ * (a successor's vetted incoming tree).
+ *
+ * Context: Any context. The caller owns the tree, or holds its lock.
+ * Return: the leaf whose bit @key is, or NULL if @key's path is incomplete
+ * or @key is not a valid key.
+ */
+struct kho_radix_leaf *__kho_radix_find_leaf(const struct kho_radix_node *root,
+					     unsigned long key)
+{
+	const struct kho_radix_node *table = root;
+	unsigned int level;
 	u64 entry;
 
-	if (!tree->root)
-		return;
+	if (!root || !kho_radix_key_valid(key))
+		return NULL;
+	for (level = KHO_RADIX_TOP_LEVEL; level; level--) {
+		entry = READ_ONCE(table->table[kho_radix_index(key, level)]);
+		if (!entry)
+			return NULL;
+		table = phys_to_virt(entry);
+	}
+	return (struct kho_radix_leaf *)table;
+}
+EXPORT_SYMBOL_GPL(__kho_radix_find_leaf);
 
-	/* Children first: a table is freed only after everything below it. */
-	kho_radix_cursor_enter(&cur, KHO_RADIX_TOP_LEVEL, tree->root, 0);
+/**
+ * kho_radix_tree_clone - Make a new tree with the keys of another one.
+ * @dst:  the tree to set up; its previous contents are ignored.
+ * @root: root table of the tree to copy, which nobody changes meanwhile.
+ *
+ * Copies the other tree page by page, so that the cost is one page
+ * allocation and copy per page of it, however many keys it holds.
+ *
+ * Context: Process context; may sleep (GFP_KERNEL allocations).
+ * Return: 0 on success, -ENOMEM if a page cannot be allocated (nothing is
+ * left allocated then).
+ */
+int kho_radix_tree_clone(struct kho_radix_tree *dst,
+			 const struct kho_radix_node *root)
+{
+	const struct kho_radix_node *src[KHO_RADIX_DEPTH];
+	struct kho_radix_node *copy[KHO_RADIX_DEPTH];
+	unsigned int next[KHO_RADIX_DEPTH];
+	unsigned int level = KHO_RADIX_TOP_LEVEL;
+	void *page;
+	u64 entry;
+	int err;
+
+	err = kho_radix_tree_init(dst);
+	if (err)
+		return err;
+
+	/*
+	 * Depth first; each copied table starts as a copy of its source, so
+	 * its entries are replaced one by one as their children are copied.
+	 * An entry not replaced yet still points into the source tree, which
+	 * is why destroying a half-made copy must cut those entries first.
+	 */
+	memcpy(dst->root, root, PAGE_SIZE);
+	src[level] = root;
+	copy[level] = dst->root;
+	next[level] = 0;
 	for (;;) {
-		entry = kho_radix_cursor_next(&cur, &key);
-		if (!entry) {
-			kho_radix_free_page(cur.table[cur.level]);
-			if (cur.level == KHO_RADIX_TOP_LEVEL)
-				break;
-			cur.level++;
+		while (next[level] < KHO_RADIX_TABLE_ENTRIES &&
+		       !src[level]->table[next[level]])
+			next[level]++;
+		if (next[level] == KHO_RADIX_TABLE_ENTRIES) {
+			if (level == KHO_RADIX_TOP_LEVEL)
+				return 0;
+			level++;
+			next[level]++;
 			continue;
 		}
 
-		if (cur.level == 1)
-			kho_radix_free_page(phys_to_virt(entry));
-		else
-			kho_radix_cursor_enter(&cur, cur.level - 1,
-					       phys_to_virt(entry), key);
+		entry = src[level]->table[next[level]];
+		page = kho_radix_alloc_page();
+		if (!page)
+			goto err_cut;
+		memcpy(page, phys_to_virt(entry), PAGE_SIZE);
+		copy[level]->table[next[level]] = virt_to_phys(page);
+		if (level == 1) {
+			next[level]++;
+			continue;
+		}
+		level--;
+		src[level] = phys_to_virt(entry);
+		copy[level] = page;
+		next[level] = 0;
 	}
 
-	tree->root = NULL;
-	tree->hot_leaf = NULL;
+err_cut:
+	/* Entries at and after the failed one still point into @root. */
+	for (; level <= KHO_RADIX_TOP_LEVEL; level++) {
+		memset(&copy[level]->table[next[level]], 0,
+		       (KHO_RADIX_TABLE_ENTRIES - next[level]) * sizeof(u64));
+		/* The child being copied at the level above is done with. */
+		if (level < KHO_RADIX_TOP_LEVEL)
+			next[level + 1]++;
+	}
+	kho_radix_tree_destroy(dst);
+	return -ENOMEM;
 }
-EXPORT_SYMBOL_GPL(kho_radix_tree_destroy);
+EXPORT_SYMBOL_GPL(kho_radix_tree_clone);

@@ -2,15 +2,16 @@
 /*
  * KHO, the incoming side later: give preserved memory back
  *
- * After early boot (kho_incoming.c), every block the previous kernel
- * preserved is reserved, and its head page records its order. Here owners
- * turn such blocks back into folios or pages of this kernel, and find the
- * blobs that were handed over by name.
+ * Every block the previous kernel preserved is reserved from early boot on
+ * (kho_incoming.c). Here owners turn such blocks back into folios or pages
+ * of this kernel, and find the blobs that were handed over by name.
  *
- * Restore trusts only the head tag: an address whose page does not carry
- * one was not preserved, or was restored already, and nothing is changed.
- * The tag is taken atomically before anything else changes, so that even
- * restores that race for one block (a caller bug) never both get it.
+ * Who says that a block may be restored changes once during boot (see
+ * kho_in_pages.c): first the vetted incoming tree, whose bit for the block
+ * a restore clears atomically, then the tag in the block's head page, which
+ * a restore takes with one cmpxchg. Either way a block is handed out at most
+ * once, even to restores that race for it (a caller bug), and an address
+ * that was not preserved, or was restored already, changes nothing.
  */
 
 #define pr_fmt(fmt) "KHO: " fmt
@@ -25,26 +26,6 @@
 
 #include "kexec_handover_internal.h"
 
-/* The head page of the preserved block at @phys, and its order; or NULL. */
-static struct page *kho_preserved_head(phys_addr_t phys, unsigned int *order)
-{
-	struct page *page;
-	int tagged;
-
-	if (!PAGE_ALIGNED(phys))
-		return NULL;
-	page = pfn_to_online_page(PHYS_PFN(phys));
-	if (!page)
-		return NULL;
-
-	tagged = kho_head_order(page_private(page));
-	if (tagged < 0)
-		return NULL;
-
-	*order = tagged;
-	return page;
-}
-
 /*
  * A taken tag: the block is being restored, and no other restore may have
  * it. It keeps the order, so that a restore of several blocks can give the
@@ -53,21 +34,67 @@ static struct page *kho_preserved_head(phys_addr_t phys, unsigned int *order)
 #define KHO_HEAD_TAKEN	BIT(31)
 static_assert(!(KHO_HEAD_TAKEN & (KHO_HEAD_TAG | KHO_HEAD_ORDER)));
 
-/* Take a block's tag; false if another restore took it first. */
-static bool kho_take_head(struct page *head, unsigned int order)
+/*
+ * Take the tag of the block whose head page is @pfn: its order, or -1 if
+ * no tagged block starts there (or another restore took it first).
+ */
+static int kho_take_tag(unsigned long pfn, unsigned int max_order)
 {
-	unsigned long tag = kho_head_tag(order);
+	struct page *head = pfn_to_online_page(pfn);
+	unsigned long tag;
+	int order;
 
-	return try_cmpxchg(&head->private, &tag, tag | KHO_HEAD_TAKEN);
+	if (!head)
+		return -1;
+	tag = READ_ONCE(head->private);
+	order = kho_head_order(tag);
+	if (order < 0 || order > max_order ||
+	    !try_cmpxchg(&head->private, &tag, tag | KHO_HEAD_TAKEN))
+		return -1;
+	return order;
 }
 
-/* The order a taken tag keeps. */
-static unsigned int kho_taken_order(struct page *head)
+/* The order of a block taken by kho_take_block(), from its head page. */
+static unsigned int kho_taken_order(unsigned long pfn)
 {
-	return page_private(head) & KHO_HEAD_ORDER;
+	return READ_ONCE(pfn_to_page(pfn)->private) & KHO_HEAD_ORDER;
 }
 
-/* Turn a block whose tag was taken into allocated pages of this kernel. */
+/*
+ * Claim the block that starts at @pfn, of order @max_order at most, from
+ * whichever authority decides now (@tree: the incoming tree). Its head page
+ * holds the taken tag afterwards, in both cases. Returns the order, or -1.
+ */
+static int kho_take_block(unsigned long pfn, unsigned int max_order, bool tree)
+{
+	int order;
+
+	if (!tree)
+		return kho_in_tags_ready() ? kho_take_tag(pfn, max_order) : -1;
+
+	order = kho_in_tree_take(pfn, max_order);
+	if (order < 0)
+		return -1;
+	/* Its struct pages were never initialised: do it now. */
+	kho_in_init_block(pfn, order);
+	WRITE_ONCE(pfn_to_page(pfn)->private, kho_head_tag(order) | KHO_HEAD_TAKEN);
+	return order;
+}
+
+/* Undo kho_take_block(). */
+static void kho_give_block(unsigned long pfn, bool tree)
+{
+	unsigned int order = kho_taken_order(pfn);
+
+	if (tree) {
+		WRITE_ONCE(pfn_to_page(pfn)->private, 0);
+		kho_in_tree_give(pfn, order);
+	} else {
+		WRITE_ONCE(pfn_to_page(pfn)->private, kho_head_tag(order));
+	}
+}
+
+/* Turn a claimed block into allocated pages of this kernel. */
 static void kho_claim_block(struct page *head, unsigned int order,
 			    bool as_folio)
 {
@@ -75,7 +102,7 @@ static void kho_claim_block(struct page *head, unsigned int order,
 	unsigned long i;
 
 	/* Untagged, the block cannot be restored a second time. */
-	set_page_private(head, 0);
+	WRITE_ONCE(head->private, 0);
 
 	for (i = 0; i < nr; i++) {
 		/* A folio is referenced through its head page only. */
@@ -100,26 +127,53 @@ static void kho_claim_block(struct page *head, unsigned int order,
  * The folio comes back with the order it was preserved with, and with one
  * reference, owned by the caller.
  *
- * Context: Process context, after memblock_free_all().
+ * Context: Any context; it takes no lock. Not while the struct pages of
+ * preserved memory are being initialised, late in boot before the regular
+ * initcalls: nothing may restore then, and a restore fails.
  * Return: the folio, or NULL if no preserved block starts at @phys (or it was
  * restored already).
  */
 struct folio *kho_restore_folio(phys_addr_t phys)
 {
-	struct page *head;
-	unsigned int order;
+	unsigned long pfn = PHYS_PFN(phys);
+	bool tree = kho_in_tree_get();
+	int order = -1;
 
-	head = kho_preserved_head(phys, &order);
-	if (!head || order > MAX_FOLIO_ORDER || !kho_take_head(head, order)) {
+	if (PAGE_ALIGNED(phys))
+		order = kho_take_block(pfn, MAX_FOLIO_ORDER, tree);
+	if (order >= 0)
+		kho_claim_block(pfn_to_page(pfn), order, true);
+	if (tree)
+		kho_in_tree_put();
+
+	if (order < 0) {
 		pr_warn("no preserved folio at %pa\n", &phys);
 		return NULL;
 	}
-
-	kho_claim_block(head, order, true);
 	kho_in_restored(phys, PAGE_SIZE << order);
-	return page_folio(head);
+	return pfn_folio(pfn);
 }
 EXPORT_SYMBOL_GPL(kho_restore_folio);
+
+/* Give back the blocks of [@start, @stop) that kho_take_block() took. */
+static void kho_give_range(unsigned long start, unsigned long stop, bool tree)
+{
+	unsigned long pfn;
+	unsigned int order;
+
+	for (pfn = start; pfn < stop; pfn += 1UL << order) {
+		order = kho_taken_order(pfn);
+		kho_give_block(pfn, tree);
+	}
+}
+
+/* The order of the largest block that can start at @pfn and end by @end. */
+static unsigned int kho_fit_order(unsigned long pfn, unsigned long end)
+{
+	unsigned int order = ilog2(end - pfn);
+
+	return pfn ? min_t(unsigned int, order, __ffs(pfn)) : order;
+}
 
 /**
  * kho_restore_pages - Take back pages the previous kernel preserved.
@@ -132,44 +186,40 @@ EXPORT_SYMBOL_GPL(kho_restore_folio);
  * the whole range can be; a concurrent restore of one of its blocks may
  * make both fail.
  *
- * Context: Process context, after memblock_free_all().
+ * Context: As kho_restore_folio().
  * Return: the first page, or NULL if the range is not exactly preserved.
  */
 struct page *kho_restore_pages(phys_addr_t phys, unsigned long nr_pages)
 {
-	unsigned long start = PHYS_PFN(phys);
-	unsigned long end = start + nr_pages;
-	unsigned long pfn, stop;
-	unsigned int order;
-	struct page *head;
+	unsigned long start = PHYS_PFN(phys), end = start + nr_pages, pfn;
+	bool tree = kho_in_tree_get();
+	int order = -1;
 
 	if (!PAGE_ALIGNED(phys) || !nr_pages || end < start)
-		return NULL;
+		goto out;
 
-	/* Take every block's tag first: a failure must change nothing. */
+	/* Take every block first, so that a failure changes nothing. */
 	for (pfn = start; pfn < end; pfn += 1UL << order) {
-		head = kho_preserved_head(PFN_PHYS(pfn), &order);
-		if (!head || (1UL << order) > end - pfn ||
-		    !kho_take_head(head, order))
-			goto err_give_back;
+		order = kho_take_block(pfn, kho_fit_order(pfn, end), tree);
+		if (order < 0) {
+			kho_give_range(start, pfn, tree);
+			goto out;
+		}
 	}
 
 	for (pfn = start; pfn < end; pfn += 1UL << order) {
-		head = pfn_to_page(pfn);
-		order = kho_taken_order(head);
-		kho_claim_block(head, order, false);
+		order = kho_taken_order(pfn);
+		kho_claim_block(pfn_to_page(pfn), order, false);
+	}
+out:
+	if (tree)
+		kho_in_tree_put();
+	if (order < 0) {
+		pr_warn("no preserved pages at %pa (+%lu pages)\n", &phys, nr_pages);
+		return NULL;
 	}
 	kho_in_restored(phys, nr_pages << PAGE_SHIFT);
 	return pfn_to_page(start);
-
-err_give_back:
-	pr_warn("no preserved pages at %pa (+%lu pages)\n", &phys, nr_pages);
-	for (stop = pfn, pfn = start; pfn < stop; pfn += 1UL << order) {
-		head = pfn_to_page(pfn);
-		order = kho_taken_order(head);
-		set_page_private(head, kho_head_tag(order));
-	}
-	return NULL;
 }
 EXPORT_SYMBOL_GPL(kho_restore_pages);
 
@@ -245,6 +295,23 @@ const void *kho_in_blob(phys_addr_t phys, size_t size)
 	if (!pfn_valid(PHYS_PFN(phys)) || !pfn_valid(PHYS_PFN(phys + size - 1)))
 		return NULL;
 	return phys_to_virt(phys);
+}
+
+/**
+ * kho_in_unrestored - Tell whether an incoming block is still preserved.
+ * @phys: address of the block's first page.
+ *
+ * Context: Any context after boot.
+ * Return: true if a preserved block that nobody restored yet starts at
+ * @phys; false if there is none, or its owner took it back (and may have
+ * freed it).
+ */
+bool kho_in_unrestored(phys_addr_t phys)
+{
+	struct page *head = pfn_to_online_page(PHYS_PFN(phys));
+
+	return kho_in_tags_ready() && head && PAGE_ALIGNED(phys) &&
+	       kho_head_order(READ_ONCE(head->private)) >= 0;
 }
 
 /**

@@ -50,6 +50,13 @@ static_assert(KHO_SCRATCH_ALIGN >= CMA_MIN_ALIGNMENT_BYTES);
 struct kho_scratch *kho_scratch;
 unsigned int kho_scratch_cnt;
 
+/*
+ * Whether this kernel carved the areas out itself (a cold boot), and so
+ * holds them reserved: only then may they be released or freed. Inherited
+ * areas were never reserved here, whatever became of the handover.
+ */
+static bool kho_scratch_owned __initdata;
+
 /* The kinds of area, in the order a cold boot places them in the list. */
 enum kho_scratch_kind {
 	KHO_SCRATCH_LOWMEM,
@@ -236,6 +243,7 @@ int __init kho_scratch_reserve(void)
 
 	kho_scratch = areas;
 	kho_scratch_cnt = cnt;
+	kho_scratch_owned = true;
 	return 0;
 
 err_free_areas:
@@ -314,12 +322,16 @@ int __init kho_scratch_extend(const unsigned long *busy, unsigned long nbits)
  * successor needs none of this: its areas were never reserved, and the
  * memory map already marks them CMA through kho_scratch_overlap().
  *
- * Context: Boot, page allocator up, only after kho_scratch_reserve().
+ * Context: Boot, page allocator up. Does nothing unless
+ * kho_scratch_reserve() carved the areas out.
  */
 void __init kho_scratch_release(void)
 {
 	unsigned int i;
 
+	if (!kho_scratch_owned)
+		return;
+	kho_scratch_owned = false;
 	for (i = 0; i < kho_scratch_cnt; i++) {
 		unsigned long pfn = PHYS_PFN(kho_scratch[i].addr);
 		unsigned long end = pfn + PHYS_PFN(kho_scratch[i].size);
@@ -337,13 +349,16 @@ void __init kho_scratch_release(void)
 /**
  * kho_scratch_free - Return cold-boot scratch when KHO could not start.
  *
- * Context: Boot, page allocator up, only after kho_scratch_reserve() and
- * instead of kho_scratch_release().
+ * Context: Boot, page allocator up, instead of kho_scratch_release(). Does
+ * nothing unless kho_scratch_reserve() carved the areas out.
  */
 void __init kho_scratch_free(void)
 {
 	unsigned int i;
 
+	if (!kho_scratch_owned)
+		return;
+	kho_scratch_owned = false;
 	for (i = 0; i < kho_scratch_cnt; i++) {
 		void *start = phys_to_virt(kho_scratch[i].addr);
 

@@ -36,6 +36,12 @@
 #include <linux/random.h>
 #include <linux/vmalloc.h>
 
+#ifdef KHO_SCN_OURS
+#include <linux/fs.h>
+#include <linux/string.h>
+#include <linux/unaligned.h>
+#endif
+
 #define SCN_SUBTREE	"kho-scenario"
 #define SCN_MAGIC	0x4b53434eU	/* "KSCN" */
 #define SCN_BLOB_ORDER	4
@@ -48,6 +54,7 @@ enum scn_kind {
 	SCN_VMALLOC,
 	SCN_SCATTERED,	/* nr_pages order-0 pages, their pfns in a vmalloc'd array */
 	SCN_GONE,	/* a folio preserved, then unpreserved: must not come back */
+	SCN_FOLIOS,	/* nr_pages folios of one order, their pfns in a low folio at phys */
 };
 
 struct scn_item {
@@ -63,7 +70,7 @@ struct scn_blob {
 	u32 magic;
 	u32 stage;
 	u32 nr_items;
-	u32 reserved;
+	u32 victim;		/* 1 + index of the item the damage costs, or 0 */
 	u64 bytes;
 	struct scn_item items[];
 };
@@ -88,6 +95,18 @@ static unsigned int keep = 2;
 module_param(keep, uint, 0444);
 MODULE_PARM_DESC(keep, "keep every keep-th restored folio and hand it on (0: none)");
 
+static unsigned int fill;
+module_param(fill, uint, 0444);
+MODULE_PARM_DESC(fill, "also preserve order-9 folios on every node until this percent of RAM is preserved (0: none)");
+
+static bool full;
+module_param(full, bool, 0444);
+MODULE_PARM_DESC(full, "check every byte of scattered pages too, not one word each");
+
+static bool tolerant;
+module_param(tolerant, bool, 0444);
+MODULE_PARM_DESC(tolerant, "later stages: a handover that was dropped, or items refused, pass if logged; what comes back must be right");
+
 static unsigned int big_order;
 module_param(big_order, uint, 0444);
 MODULE_PARM_DESC(big_order, "also preserve an aligned range of 2^big_order pages (0: none)");
@@ -102,10 +121,7 @@ MODULE_PARM_DESC(cycles, "bench: first preserve and unpreserve this many sets of
 
 static char *corrupt;
 module_param(corrupt, charp, 0444);
-MODULE_PARM_DESC(corrupt, "stage 1: damage the handover this way (see kho_corrupt_test()); later stages: expect it dropped");
-
-/* Only kernels with CONFIG_KHO_CORRUPT_TEST have it; stays NULL elsewhere. */
-extern int kho_corrupt_test(const char *what) __weak;
+MODULE_PARM_DESC(corrupt, "stage 1: damage the handover this way (see scn_damage()); stage 2: expect what that damage costs");
 
 static bool log_items;
 module_param(log_items, bool, 0444);
@@ -197,16 +213,81 @@ static int scn_check_managed(unsigned long before, unsigned long pages, u64 phys
 	return -EIO;
 }
 
+/* Items memory this kernel does not have (booted with mem=) may not come back. */
+static struct {
+	unsigned long absent;
+	unsigned long refused;
+} scn_lost;
+
+static bool scn_absent(u64 phys, u64 bytes)
+{
+	return !pfn_to_online_page(PHYS_PFN(phys)) ||
+	       !pfn_to_online_page(PHYS_PFN(phys + bytes - 1));
+}
+
+/*
+ * A restored page must carry the node and zone this kernel sees for it,
+ * whatever topology the previous kernel had.
+ */
+static bool scn_page_placed(struct page *page)
+{
+	unsigned long pfn = page_to_pfn(page);
+	int nid = page_to_nid(page);
+	struct zone *zone;
+
+	if (nid < 0 || nid >= MAX_NUMNODES || !node_online(nid))
+		goto wrong;
+	zone = &NODE_DATA(nid)->node_zones[page_zonenum(page)];
+	if (zone_spans_pfn(zone, pfn))
+		return true;
+wrong:
+	pr_err("page %#lx restored on node %d zone %u, which do not hold it\n",
+	       pfn, nid, page_zonenum(page));
+	return false;
+}
+
+static bool scn_pages_placed(struct page *page, unsigned long nr)
+{
+	unsigned long i;
+
+	for (i = 0; i < nr; i++)
+		if (!scn_page_placed(page + i))
+			return false;
+	return true;
+}
+
+/*
+ * A restore that failed: fine for memory this kernel lacks, and in tolerant
+ * runs (fault injection), where it is counted; an error otherwise.
+ */
+static int scn_missing(u64 phys, u64 bytes, const char *what)
+{
+	if (scn_absent(phys, bytes)) {
+		scn_lost.absent++;
+		return 0;
+	}
+	if (tolerant) {
+		scn_lost.refused++;
+		return 0;
+	}
+	pr_err("restore of %s at %#llx failed\n", what, phys);
+	return -ENOENT;
+}
+
 static int scn_verify_folio(struct scn_item *it, bool hand_on)
 {
 	unsigned long managed = totalram_pages();
 	struct folio *folio = kho_restore_folio(it->phys);
 	int err;
 
-	if (!folio) {
-		pr_err("restore of folio %#llx order %u failed\n", it->phys, it->order);
-		return -ENOENT;
+	if (!folio)
+		return scn_missing(it->phys, PAGE_SIZE << it->order, "folio");
+	if (scn_absent(it->phys, PAGE_SIZE << it->order)) {
+		pr_err("folio %#llx came back from memory this kernel lacks\n", it->phys);
+		return -EIO;
 	}
+	if (!scn_pages_placed(&folio->page, folio_nr_pages(folio)))
+		return -EIO;
 	if (folio_order(folio) != it->order) {
 		pr_err("folio %#llx restored with order %u, expected %u\n",
 		       it->phys, folio_order(folio), it->order);
@@ -235,10 +316,10 @@ static int scn_verify_pages(struct scn_item *it)
 	unsigned long i;
 	int err;
 
-	if (!page) {
-		pr_err("restore of %llu pages at %#llx failed\n", it->nr_pages, it->phys);
-		return -ENOENT;
-	}
+	if (!page)
+		return scn_missing(it->phys, it->nr_pages << PAGE_SHIFT, "pages");
+	if (!scn_pages_placed(page, it->nr_pages))
+		return -EIO;
 	err = scn_check_managed(managed, it->nr_pages, it->phys);
 	if (err)
 		return err;
@@ -249,14 +330,47 @@ static int scn_verify_pages(struct scn_item *it)
 	return 0;
 }
 
+/* Whether a preserved vmalloc area has a page this kernel lacks. */
+static bool scn_vmalloc_absent(const struct kho_vmalloc *vm)
+{
+	const struct kho_vmalloc_chunk *chunk;
+	u64 phys = vm->first.phys;
+	unsigned int i;
+
+	for (; phys; phys = chunk->hdr.next.phys) {
+		if (scn_absent(phys, PAGE_SIZE))
+			return true;
+		chunk = phys_to_virt(phys);
+		for (i = 0; i < KHO_VMALLOC_SIZE && chunk->phys[i]; i++)
+			if (scn_absent(chunk->phys[i], PAGE_SIZE << vm->order))
+				return true;
+	}
+	return false;
+}
+
+static int scn_vmalloc_missing(struct scn_item *it, const char *what)
+{
+	if (scn_vmalloc_absent(&it->vm)) {
+		scn_lost.absent++;
+		return 0;
+	}
+	if (tolerant) {
+		scn_lost.refused++;
+		return 0;
+	}
+	pr_err("restore of %s of %llu pages failed\n", what, it->nr_pages);
+	return -ENOENT;
+}
+
 static int scn_verify_vmalloc(struct scn_item *it)
 {
-	void *mem = kho_restore_vmalloc(&it->vm);
+	void *mem;
 
-	if (!mem) {
-		pr_err("restore of a vmalloc area of %llu pages failed\n", it->nr_pages);
-		return -ENOENT;
-	}
+	if (scn_vmalloc_absent(&it->vm))
+		return scn_vmalloc_missing(it, "a vmalloc area");
+	mem = kho_restore_vmalloc(&it->vm);
+	if (!mem)
+		return scn_vmalloc_missing(it, "a vmalloc area");
 	if (!scn_check(mem, it->nr_pages << PAGE_SHIFT, it->seed, "vmalloc", 0)) {
 		vfree(mem);
 		return -EIO;
@@ -267,14 +381,25 @@ static int scn_verify_vmalloc(struct scn_item *it)
 
 /*
  * Memory unpreserved before the kexec is ordinary free memory here: restoring
- * it must fail.  Stock 7.3 WARNs on such a restore, so it is skipped there.
+ * it must fail.  Stock 7.3 WARNs on such a restore, so there its head page
+ * must merely lack the mark stock gives preserved blocks.
  */
+/* Stock 7.3's mark of a preserved head page, in the top half of ->private. */
+#define SCN_STOCK_MAGIC	0x4b484f50U
+
 static int scn_verify_gone(struct scn_item *it)
 {
 	struct folio *folio;
+	struct page *page;
 
-	if (stock)
+	if (stock) {
+		page = pfn_to_online_page(PHYS_PFN(it->phys));
+		if (page && upper_32_bits(page_private(page)) == SCN_STOCK_MAGIC) {
+			pr_err("unpreserved folio %#llx is marked preserved\n", it->phys);
+			return -EIO;
+		}
 		return 0;
+	}
 	folio = kho_restore_folio(it->phys);
 	if (folio) {
 		pr_err("unpreserved folio %#llx order %u came back\n", it->phys, it->order);
@@ -285,31 +410,75 @@ static int scn_verify_gone(struct scn_item *it)
 
 static int scn_verify_scattered(struct scn_item *it)
 {
-	u64 *pfns = kho_restore_vmalloc(&it->vm);
 	unsigned long i;
 	int err = 0;
+	u64 *pfns;
 
-	if (!pfns) {
-		pr_err("restore of the scattered page list failed\n");
-		return -ENOENT;
-	}
-	for (i = 0; i < it->nr_pages; i++) {
+	/* Its list is gone with the memory; its pages cannot be found. */
+	if (scn_vmalloc_absent(&it->vm))
+		return scn_vmalloc_missing(it, "the scattered page list");
+	pfns = kho_restore_vmalloc(&it->vm);
+	if (!pfns)
+		return scn_vmalloc_missing(it, "the scattered page list");
+	for (i = 0; i < it->nr_pages && !err; i++) {
 		struct page *page = kho_restore_pages(PFN_PHYS(pfns[i]), 1);
 
 		if (!page) {
-			pr_err("restore of scattered page %lu (pfn %#llx) failed\n", i, pfns[i]);
-			err = -ENOENT;
-			break;
+			err = scn_missing(PFN_PHYS(pfns[i]), PAGE_SIZE, "scattered page");
+			continue;
 		}
-		/* Checking one word per page keeps large runs fast. */
-		if (*(u64 *)page_address(page) != scn_word(it->seed, pfns[i])) {
+		if (!scn_page_placed(page))
+			err = -EIO;
+		/* Unless full=1, one word per page keeps large runs fast. */
+		else if (full ? !scn_check(page_address(page), PAGE_SIZE, it->seed ^ pfns[i],
+					   "scattered page", PFN_PHYS(pfns[i])) :
+			 *(u64 *)page_address(page) != scn_word(it->seed, pfns[i])) {
 			pr_err("scattered page pfn %#llx has wrong contents\n", pfns[i]);
 			err = -EIO;
-			break;
 		}
 		__free_page(page);
+		if (!(i % 4096))
+			cond_resched();
 	}
 	vfree(pfns);
+	return err;
+}
+
+/* The pfn list of a SCN_FOLIOS item: a folio of its own, in low memory. */
+static unsigned int scn_list_order(u64 nr)
+{
+	return get_order(max_t(u64, nr, 1) * sizeof(u64));
+}
+
+static int scn_verify_folios(struct scn_item *it, struct scn_totals *t)
+{
+	struct folio *list = kho_restore_folio(it->phys), *folio;
+	unsigned long bytes = PAGE_SIZE << it->order;
+	u64 *pfns, i;
+	int err = 0;
+
+	if (!list) {
+		pr_err("restore of the list of %llu folios failed\n", it->nr_pages);
+		return -ENOENT;
+	}
+	pfns = folio_address(list);
+	for (i = 0; i < it->nr_pages && !err; i++) {
+		folio = kho_restore_folio(PFN_PHYS(pfns[i]));
+		if (!folio) {
+			err = scn_missing(PFN_PHYS(pfns[i]), bytes, "folio");
+			continue;
+		}
+		if (folio_order(folio) != it->order ||
+		    !scn_pages_placed(&folio->page, folio_nr_pages(folio)) ||
+		    !scn_check(folio_address(folio), bytes, it->seed ^ pfns[i], "folio",
+			       PFN_PHYS(pfns[i])))
+			err = -EIO;
+		else
+			t->bytes += bytes;
+		folio_put(folio);
+		cond_resched();
+	}
+	folio_put(list);
 	return err;
 }
 
@@ -336,6 +505,17 @@ static int scn_verify(struct scn_totals *t)
 	for (i = 0; i < in->nr_items; i++) {
 		struct scn_item *it = &in->items[i];
 
+		if (in->victim == i + 1) {
+			/* What the damage named must be refused, and only it. */
+			if (kho_restore_folio(it->phys)) {
+				pr_err("folio %#llx came back, though the damage named it\n",
+				       it->phys);
+				return -EIO;
+			}
+			pr_info("stage %u: the damaged folio at %#llx was refused\n",
+				stage, it->phys);
+			continue;
+		}
 		switch (it->kind) {
 		case SCN_FOLIO:
 			nfolio++;
@@ -356,6 +536,9 @@ static int scn_verify(struct scn_totals *t)
 			break;
 		case SCN_GONE:
 			err = scn_verify_gone(it);
+			break;
+		case SCN_FOLIOS:
+			err = scn_verify_folios(it, t);
 			break;
 		default:
 			pr_err("item %u has unknown kind %u\n", i, it->kind);
@@ -607,7 +790,10 @@ static int scn_preserve_scattered(unsigned long nr, struct scn_totals *t)
 			return -ENOMEM;
 		split_page(pair, 1);
 		pfns[i] = page_to_pfn(pair);
-		*(u64 *)page_address(pair) = scn_word(it->seed, pfns[i]);
+		if (full)
+			scn_fill(page_address(pair), PAGE_SIZE, it->seed ^ pfns[i]);
+		else
+			*(u64 *)page_address(pair) = scn_word(it->seed, pfns[i]);
 		err = kho_preserve_pages(pair, 1);
 		if (err)
 			return err;
@@ -620,6 +806,67 @@ static int scn_preserve_scattered(unsigned long nr, struct scn_totals *t)
 	if (err)
 		return err;
 	scn_commit(t, nr << PAGE_SHIFT);
+	return 0;
+}
+
+/* A zeroed, preserved folio below 4 GiB, where a mem= successor still has it. */
+static struct folio *scn_alloc_low(unsigned int order)
+{
+	struct folio *folio = folio_alloc(GFP_KERNEL | __GFP_DMA32 | __GFP_ZERO, order);
+
+	if (folio && kho_preserve_folio(folio)) {
+		folio_put(folio);
+		folio = NULL;
+	}
+	return folio;
+}
+
+/*
+ * Order-9 folios on every node in turn, movable ones (so that they may lie
+ * in ZONE_MOVABLE, high in memory), until @pages pages are preserved or no
+ * node has any left. Their pfns go into one list per order, in low memory.
+ */
+static int scn_preserve_fill(unsigned long pages, struct scn_totals *t)
+{
+	const unsigned int order = 9;
+	unsigned long max = pages >> order, nr = 0;
+	struct scn_item *it = scn_new_item(SCN_FOLIOS);
+	struct folio *list, *folio;
+	nodemask_t nodes = node_states[N_MEMORY];
+	int nid = first_node(nodes);
+	u64 *pfns;
+	int err;
+
+	if (!it)
+		return -ENOSPC;
+	list = scn_alloc_low(scn_list_order(max));
+	if (!list)
+		return -ENOMEM;
+	pfns = folio_address(list);
+	it->order = order;
+	it->phys = PFN_PHYS(folio_pfn(list));
+	it->seed = ((u64)stage << 56) ^ 0xf111;
+	while (nr < max && !nodes_empty(nodes)) {
+		folio = __folio_alloc_node(GFP_HIGHUSER_MOVABLE | __GFP_THISNODE |
+					   __GFP_NORETRY | __GFP_NOWARN, order, nid);
+		if (!folio) {
+			node_clear(nid, nodes);
+		} else {
+			pfns[nr] = folio_pfn(folio);
+			scn_fill(folio_address(folio), folio_size(folio), it->seed ^ pfns[nr]);
+			err = kho_preserve_folio(folio);
+			if (err)
+				return err;
+			nr++;
+		}
+		nid = next_node_in(nid, nodes);
+		if (!(nr % 64))
+			cond_resched();
+	}
+	it->nr_pages = nr;
+	pr_info("stage %u: preserved %lu order-%u folios on %u nodes\n", stage, nr,
+		order, num_node_state(N_MEMORY));
+	scn_commit(t, nr << (PAGE_SHIFT + order));
 	return 0;
 }
 
@@ -651,8 +898,15 @@ static int scn_preserve(struct scn_totals *t)
 	/* After the set, so that it lies where it lies without cycles too. */
 	if (!err && cycles)
 		err = scn_cycles(scattered ?: 4096);
+	/* Before the fill, which leaves no contiguous memory. */
 	if (!err && big_order)
 		err = scn_preserve_big(big_order, t);
+	if (!err && fill) {
+		unsigned long target = totalram_pages() / 100 * fill;
+
+		err = scn_preserve_fill(target > t->bytes >> PAGE_SHIFT ?
+					target - (t->bytes >> PAGE_SHIFT) : 0, t);
+	}
 	return err;
 }
 
@@ -678,6 +932,437 @@ static void scn_log_items(void)
 	pr_info("item stage=%u blob phys=%#llx order=%u\n", stage,
 		(u64)virt_to_phys(scn_out), SCN_BLOB_ORDER);
 }
+
+/* ---- damage the handover, through its ABI only ---- */
+
+#ifdef KHO_SCN_OURS
+/*
+ * The damaged-handover scenarios: stage 1 breaks the handover it is about to
+ * pass in one named way, using nothing but the ABI (the FDT and the tree in
+ * memory, which it finds through KHO's debugfs view of the FDT), and stage 2
+ * checks that the next kernel refused exactly what the damage names.
+ */
+#define SCN_NOWHERE	BIT_ULL(46)	/* page aligned, far above any test guest's RAM */
+#define SCN_FDT_NOP	4		/* the FDT structure token that is skipped */
+
+struct scn_dmg {
+	struct kho_radix_node *root;
+	void *fdt;			/* the outgoing FDT page itself */
+	void *copy;			/* what debugfs shows of it */
+	phys_addr_t victim;		/* an order-9 folio that only it has */
+	phys_addr_t decoy;		/* an order-10 folio, visited before it */
+};
+
+static int scn_read_file(const char *path, void *buf, size_t size)
+{
+	struct file *f = filp_open(path, O_RDONLY, 0);
+	loff_t pos = 0;
+	ssize_t n;
+
+	if (IS_ERR(f))
+		return PTR_ERR(f);
+	n = kernel_read(f, buf, size, &pos);
+	filp_close(f, NULL);
+	return n < 0 ? n : 0;
+}
+
+static unsigned int scn_index(unsigned long key, unsigned int level)
+{
+	return (key >> kho_radix_level_shift(level)) &
+	       ((level ? KHO_RADIX_TABLE_ENTRIES : KHO_RADIX_LEAF_BITS) - 1);
+}
+
+/*
+ * The entry that points at the page of @level on @key's path; with @grow,
+ * missing tables on the way are added (plain pages: tree pages are never
+ * preserved).
+ */
+static u64 *scn_slot(struct kho_radix_node *root, unsigned long key,
+		     unsigned int level, bool grow)
+{
+	struct kho_radix_node *table = root;
+	unsigned int l;
+	void *page;
+	u64 *e;
+
+	for (l = KHO_RADIX_TOP_LEVEL; ; l--) {
+		e = &table->table[scn_index(key, l)];
+		if (l == level + 1)
+			return e;
+		if (!*e) {
+			page = grow ? (void *)get_zeroed_page(GFP_KERNEL) : NULL;
+			if (!page)
+				return NULL;
+			*e = virt_to_phys(page);
+		}
+		table = phys_to_virt(*e);
+	}
+}
+
+static int scn_add_key(struct scn_dmg *d, phys_addr_t phys, unsigned int order)
+{
+	unsigned long key = kho_radix_encode_key(phys, order);
+	struct kho_radix_leaf *leaf;
+	u64 *e = scn_slot(d->root, key, 0, true);
+	void *page;
+
+	if (!e)
+		return -ENOMEM;
+	if (!*e) {
+		page = (void *)get_zeroed_page(GFP_KERNEL);
+		if (!page)
+			return -ENOMEM;
+		*e = virt_to_phys(page);
+	}
+	leaf = phys_to_virt(*e);
+	set_bit(scn_index(key, 0), leaf->bitmap);
+	return 0;
+}
+
+/* The entry pointing at the leaf that holds the block's key. */
+static u64 *scn_leaf_slot(struct scn_dmg *d, phys_addr_t phys, unsigned int order)
+{
+	return scn_slot(d->root, kho_radix_encode_key(phys, order), 0, false);
+}
+
+/* The order-0 preserved page whose contents are @want: the FDT. */
+static void *scn_find_page(struct kho_radix_node *table, unsigned int level,
+			   unsigned long base, const void *want)
+{
+	unsigned long key, bit;
+	unsigned int order, i;
+	phys_addr_t phys;
+	void *found;
+
+	for (i = 0; i < KHO_RADIX_TABLE_ENTRIES; i++) {
+		if (!table->table[i])
+			continue;
+		key = base | (unsigned long)i << kho_radix_level_shift(level);
+		if (level > 1) {
+			found = scn_find_page(phys_to_virt(table->table[i]), level - 1,
+					      key, want);
+			if (found)
+				return found;
+			continue;
+		}
+		for_each_set_bit(bit, ((struct kho_radix_leaf *)
+				       phys_to_virt(table->table[i]))->bitmap,
+				 KHO_RADIX_LEAF_BITS) {
+			if (kho_radix_decode_key(key | bit, &phys, &order) || order)
+				continue;
+			if (!memcmp(phys_to_virt(phys), want, PAGE_SIZE))
+				return phys_to_virt(phys);
+		}
+	}
+	return NULL;
+}
+
+/*
+ * A property of the FDT's root node, found by walking the structure block
+ * (libfdt is not there for modules): its value, and through @len its
+ * length field; NULL if there is no such property.
+ */
+static void *scn_fdt_prop(void *fdt, const char *name, __be32 **len)
+{
+	u32 off = be32_to_cpup(fdt + 8), strings = be32_to_cpup(fdt + 12);
+	unsigned int depth = 0;
+	u32 tag, plen, nameoff;
+
+	while (off + 12 <= PAGE_SIZE) {
+		tag = be32_to_cpup(fdt + off);
+		off += 4;
+		switch (tag) {
+		case 1:		/* FDT_BEGIN_NODE: a name, NUL-padded to 4 */
+			depth++;
+			off += ALIGN(strnlen(fdt + off, PAGE_SIZE - off) + 1, 4);
+			break;
+		case 2:		/* FDT_END_NODE */
+			depth--;
+			break;
+		case 3:		/* FDT_PROP: len, nameoff, value padded to 4 */
+			plen = be32_to_cpup(fdt + off);
+			nameoff = be32_to_cpup(fdt + off + 4);
+			if (depth == 1 && strings + nameoff < PAGE_SIZE &&
+			    !strcmp(fdt + strings + nameoff, name)) {
+				*len = fdt + off;
+				return fdt + off + 8;
+			}
+			off += 8 + ALIGN(plen, 4);
+			break;
+		case SCN_FDT_NOP:
+			break;
+		default:	/* FDT_END, or garbage */
+			return NULL;
+		}
+	}
+	return NULL;
+}
+
+static int scn_dmg_compatible(struct scn_dmg *d)
+{
+	__be32 *len;
+	char *s = scn_fdt_prop(d->fdt, "compatible", &len);
+
+	if (!s)
+		return -ENOENT;
+	s[sizeof(KHO_FDT_COMPATIBLE) - 2] = '0';
+	return 0;
+}
+
+/* A name nothing asks for: "preserved-memory-maq". */
+static int scn_dmg_no_map(struct scn_dmg *d)
+{
+	void *fdt = d->fdt;
+	__be32 *len;
+	char *name;
+
+	if (!scn_fdt_prop(fdt, KHO_FDT_MEMORY_MAP_PROP_NAME, &len))
+		return -ENOENT;
+	name = fdt + be32_to_cpup(fdt + 12) + be32_to_cpu(len[1]);
+	name[strlen(name) - 1]++;
+	return 0;
+}
+
+static int scn_dmg_map_size(struct scn_dmg *d)
+{
+	__be32 *len, *v = scn_fdt_prop(d->fdt, KHO_FDT_MEMORY_MAP_PROP_NAME, &len);
+
+	if (!v)
+		return -ENOENT;
+	/* len 4, and the second half of the value becomes a no-op token. */
+	len[0] = cpu_to_be32(4);
+	v[1] = cpu_to_be32(SCN_FDT_NOP);
+	return 0;
+}
+
+static int scn_dmg_set_root(struct scn_dmg *d, u64 root)
+{
+	__be32 *len;
+	void *v = scn_fdt_prop(d->fdt, KHO_FDT_MEMORY_MAP_PROP_NAME, &len);
+
+	if (!v)
+		return -ENOENT;
+	/* The ABI's u64 is in the CPU's byte order. */
+	put_unaligned(root, (u64 *)v);
+	return 0;
+}
+
+static int scn_dmg_root_misaligned(struct scn_dmg *d)
+{
+	return scn_dmg_set_root(d, virt_to_phys(d->root) + 8);
+}
+
+static int scn_dmg_root_outside(struct scn_dmg *d)
+{
+	return scn_dmg_set_root(d, SCN_NOWHERE);
+}
+
+static int scn_dmg_victim_entry(struct scn_dmg *d, u64 value, bool add)
+{
+	u64 *e = scn_leaf_slot(d, d->victim, 9);
+
+	if (!e || !*e)
+		return -ENOENT;
+	*e = add ? *e + value : value;
+	return 0;
+}
+
+static int scn_dmg_entry_misaligned(struct scn_dmg *d)
+{
+	return scn_dmg_victim_entry(d, 8, true);
+}
+
+static int scn_dmg_entry_outside(struct scn_dmg *d)
+{
+	return scn_dmg_victim_entry(d, SCN_NOWHERE, false);
+}
+
+static int scn_first_scratch(phys_addr_t *phys)
+{
+	char buf[32] = "";
+	unsigned long long v;
+	int err;
+
+	err = scn_read_file("/sys/kernel/debug/kho/out/scratch_phys", buf, sizeof(buf) - 1);
+	if (err)
+		return err;
+	*strchrnul(buf, '\n') = '\0';
+	err = kstrtoull(buf, 0, &v);
+	*phys = v;
+	return err;
+}
+
+static int scn_dmg_entry_scratch(struct scn_dmg *d)
+{
+	phys_addr_t scratch;
+	int err = scn_first_scratch(&scratch);
+
+	return err ?: scn_dmg_victim_entry(d, scratch + PAGE_SIZE, false);
+}
+
+/* The decoy's leaf comes first in the walk: the victim's entry repeats it. */
+static int scn_dmg_entry_twice(struct scn_dmg *d)
+{
+	u64 *e = scn_leaf_slot(d, d->decoy, 10);
+
+	return e && *e ? scn_dmg_victim_entry(d, *e, false) : -ENOENT;
+}
+
+/* A root entry for keys wider than any key, to a page of its own. */
+static int scn_dmg_key_beyond(struct scn_dmg *d)
+{
+	void *page = (void *)get_zeroed_page(GFP_KERNEL);
+
+	if (!page)
+		return -ENOMEM;
+	d->root->table[KHO_RADIX_TABLE_ENTRIES - 1] = virt_to_phys(page);
+	return 0;
+}
+
+static int scn_dmg_block_outside(struct scn_dmg *d)
+{
+	return scn_add_key(d, SCN_NOWHERE, 0);
+}
+
+static int scn_dmg_block_scratch(struct scn_dmg *d)
+{
+	phys_addr_t scratch;
+	int err = scn_first_scratch(&scratch);
+
+	return err ?: scn_add_key(d, scratch, 0);
+}
+
+/* An order-10 block around the victim: the larger one is kept. */
+static int scn_dmg_block_overlap(struct scn_dmg *d)
+{
+	return scn_add_key(d, d->victim & ~((PAGE_SIZE << 10) - 1), 10);
+}
+
+static int scn_dmg_tree_page(struct scn_dmg *d)
+{
+	return scn_add_key(d, virt_to_phys(d->root), 0);
+}
+
+/*
+ * Each class of damage, whether the next kernel must then ignore the whole
+ * handover, and whether it costs the victim folio (everything else must
+ * come back in any case). scripts/corrupt-scenarios.sh has the log line
+ * each class must produce.
+ */
+static const struct scn_damage {
+	const char *name;
+	bool drops;
+	bool victim;
+	int (*apply)(struct scn_dmg *d);
+} scn_damages[] = {
+	{ "fdt-compatible", true, false, scn_dmg_compatible },
+	{ "fdt-no-map", true, false, scn_dmg_no_map },
+	{ "fdt-map-size", true, false, scn_dmg_map_size },
+	{ "root-misaligned", true, false, scn_dmg_root_misaligned },
+	{ "root-outside-ram", true, false, scn_dmg_root_outside },
+	{ "entry-misaligned", false, true, scn_dmg_entry_misaligned },
+	{ "entry-outside-ram", false, true, scn_dmg_entry_outside },
+	{ "entry-in-scratch", false, true, scn_dmg_entry_scratch },
+	{ "entry-twice", false, true, scn_dmg_entry_twice },
+	{ "key-beyond", false, false, scn_dmg_key_beyond },
+	{ "block-outside-ram", false, false, scn_dmg_block_outside },
+	{ "block-in-scratch", false, false, scn_dmg_block_scratch },
+	{ "block-overlap", false, true, scn_dmg_block_overlap },
+	{ "tree-page-in-block", false, false, scn_dmg_tree_page },
+};
+
+static const struct scn_damage *scn_damage_find(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(scn_damages); i++)
+		if (!strcmp(scn_damages[i].name, name))
+			return &scn_damages[i];
+	return NULL;
+}
+
+/* The items scn_damage_prepare() added. */
+static unsigned int scn_decoy_item, scn_victim_item;
+
+/* Stage 1: the folios the damage aims at, in the set handed over. */
+static int scn_damage_prepare(struct scn_totals *t)
+{
+	const struct scn_damage *dmg = scn_damage_find(corrupt);
+	int err;
+
+	if (!dmg)
+		return -EINVAL;
+	scn_decoy_item = scn_out->nr_items;
+	err = scn_preserve_folio(10, true, t);
+	if (err)
+		return err;
+	scn_victim_item = scn_out->nr_items;
+	err = scn_preserve_folio(9, true, t);
+	if (!err && dmg->victim)
+		scn_out->victim = scn_victim_item + 1;
+	return err;
+}
+
+/* Stage 2: whether the damage should cost the whole handover. */
+static bool scn_damage_drops(void)
+{
+	const struct scn_damage *dmg = scn_damage_find(corrupt);
+
+	return !dmg || dmg->drops;
+}
+
+/* Stage 1, last thing before the kexec: break the handover. */
+static int scn_damage(void)
+{
+	const struct scn_damage *dmg = scn_damage_find(corrupt);
+	struct scn_dmg d = { };
+	__be32 *len;
+	void *map;
+	int err;
+
+	if (!dmg)
+		return -EINVAL;
+	d.copy = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	if (!d.copy)
+		return -ENOMEM;
+	err = scn_read_file("/sys/kernel/debug/kho/out/fdt", d.copy, PAGE_SIZE);
+	map = err ? NULL : scn_fdt_prop(d.copy, KHO_FDT_MEMORY_MAP_PROP_NAME, &len);
+	if (!map) {
+		err = err ?: -ENOENT;
+		goto out;
+	}
+	d.root = phys_to_virt(get_unaligned((u64 *)map));
+	d.fdt = scn_find_page(d.root, KHO_RADIX_TOP_LEVEL, 0, d.copy);
+	if (!d.fdt) {
+		pr_err("the outgoing FDT is not among the preserved pages\n");
+		err = -ENOENT;
+		goto out;
+	}
+	d.victim = scn_out->items[scn_victim_item].phys;
+	d.decoy = scn_out->items[scn_decoy_item].phys;
+	err = dmg->apply(&d);
+	if (!err)
+		pr_info("stage %u: damaged the handover: %s\n", stage, dmg->name);
+out:
+	kfree(d.copy);
+	return err;
+}
+#else
+static int scn_damage_prepare(struct scn_totals *t)
+{
+	return -EOPNOTSUPP;
+}
+
+static bool scn_damage_drops(void)
+{
+	return true;
+}
+
+static int scn_damage(void)
+{
+	return -EOPNOTSUPP;
+}
+#endif /* KHO_SCN_OURS */
 
 /*
  * A last stage booted with kho=off (plan entry "ours+kho=off"): the kernel
@@ -713,17 +1398,16 @@ static int __init kho_scenario_init(void)
 		return -EOPNOTSUPP;
 	}
 	if (preserve) {
-		scn_out = kho_alloc_preserve(PAGE_SIZE << SCN_BLOB_ORDER);
-		if (IS_ERR(scn_out)) {
-			err = PTR_ERR(scn_out);
-			scn_out = NULL;
-			return err;
-		}
+		struct folio *blob = scn_alloc_low(SCN_BLOB_ORDER);
+
+		if (!blob)
+			return -ENOMEM;
+		scn_out = folio_address(blob);
 		scn_out->magic = SCN_MAGIC;
 		scn_out->stage = stage;
 	}
 
-	if (corrupt && stage > 1) {
+	if (corrupt && stage > 1 && scn_damage_drops()) {
 		/* The damaged handover must be gone: a cold boot's view. */
 		if (is_kho_boot()) {
 			pr_err("stage %u: a handover damaged by %s was accepted\n",
@@ -736,18 +1420,27 @@ static int __init kho_scenario_init(void)
 	}
 
 	if (stage > 1 && !is_kho_boot()) {
+		if (tolerant) {
+			pr_info("stage %u: the handover was dropped (tolerated)\n", stage);
+			return 0;
+		}
 		pr_err("stage %u: this kernel was not booted through a KHO kexec\n", stage);
 		return -ENOENT;
 	}
 	err = stage > 1 ? scn_verify(&in) : 0;
 	if (err)
 		return err;
+	if (scn_lost.absent || scn_lost.refused)
+		pr_info("stage %u: %lu restores failed for memory this kernel lacks, %lu refused (tolerated)\n",
+			stage, scn_lost.absent, scn_lost.refused);
 	pr_info("stage %u: verified %lu items, %llu bytes (kept %lu items, %llu bytes)\n",
 		stage, in.items, in.bytes, scn_kept.items, scn_kept.bytes);
 	if (!preserve)
 		return 0;
 
 	err = scn_preserve(&out);
+	if (!err && corrupt)
+		err = scn_damage_prepare(&out);
 	if (err) {
 		pr_err("stage %u: preserve failed: %d\n", stage, err);
 		return err;
@@ -762,11 +1455,8 @@ static int __init kho_scenario_init(void)
 		stage, out.items, out.bytes, scn_out->nr_items);
 	if (log_items)
 		scn_log_items();
-	if (corrupt) {
-		if (!kho_corrupt_test)
-			return -EOPNOTSUPP;
-		err = kho_corrupt_test(corrupt);
-	}
+	if (corrupt)
+		err = scn_damage();
 	return err;
 }
 module_init(kho_scenario_init);

@@ -241,6 +241,76 @@ static void show_tree_stats(void)
 	say("# khotest: outgoing tree: %s\n", buf);
 }
 
+/* ---- damaged handovers ---- */
+
+static unsigned int be32_at(const unsigned char *p)
+{
+	return (unsigned int)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3];
+}
+
+/*
+ * The root of the outgoing tree, from KHO's debugfs view of the FDT: the
+ * value of the root node's preserved-memory-map property (a u64 in the
+ * CPU's byte order). The walk knows just enough of the FDT structure block.
+ */
+static int fdt_tree_root(unsigned long long *root)
+{
+	static unsigned char fdt[4096];
+	unsigned int off, strings, tag, len, depth = 0;
+	long n = read_file("/sys/kernel/debug/kho/out/fdt", (char *)fdt, sizeof(fdt));
+
+	if (n < 40)
+		return -1;
+	off = be32_at(fdt + 8);
+	strings = be32_at(fdt + 12);
+	while (off + 12 <= sizeof(fdt) - 1) {
+		tag = be32_at(fdt + off);
+		off += 4;
+		if (tag == 1) {			/* begin node: name, padded */
+			depth++;
+			off += (strlen((char *)fdt + off) + 4) & ~3U;
+		} else if (tag == 2) {		/* end node */
+			depth--;
+		} else if (tag == 3) {		/* property */
+			len = be32_at(fdt + off);
+			if (depth == 1 && len == 8 && strings + be32_at(fdt + off + 4) < sizeof(fdt) &&
+			    !strcmp((char *)fdt + strings + be32_at(fdt + off + 4),
+				    "preserved-memory-map")) {
+				memcpy(root, fdt + off + 8, 8);
+				return 0;
+			}
+			off += 8 + ((len + 3) & ~3U);
+		} else if (tag != 4) {		/* not a no-op: the end */
+			break;
+		}
+	}
+	return -1;
+}
+
+/*
+ * The module damages the handover once told where the tree and the first
+ * scratch area are: it cannot read these debugfs files itself.
+ */
+static int damage_handover(void)
+{
+	unsigned long long root;
+	char buf[64], scratch[32] = "0";
+	int fd, ok;
+
+	if (fdt_tree_root(&root))
+		return -1;
+	/* Some damage needs an address in scratch: the first area's. */
+	if (read_file("/sys/kernel/debug/kho/out/scratch_phys", scratch, sizeof(scratch)) > 0)
+		scratch[strcspn_space(scratch)] = '\0';
+	fd = open("/sys/module/kho_scenario/parameters/damage_root", O_WRONLY);
+	if (fd < 0)
+		return -1;
+	snprintf(buf, sizeof(buf), "%#llx %s", root, scratch);
+	ok = write(fd, buf, strlen(buf)) == (long)strlen(buf);
+	close(fd);
+	return ok ? 0 : -1;
+}
+
 /* ---- kho-report ---- */
 
 /* Run the tool with one extra argument (or none), its output into REPORT_OUT. */
@@ -571,6 +641,11 @@ int main(void)
 	if (err) {
 		say("not ok %d stage%d.%s # kho_scenario failed: %d\n", stage, stage,
 		    plan[stage - 1], err);
+		power_off();
+	}
+	if (stage < nr_stages && strstr(modargs, "corrupt=") && damage_handover()) {
+		say("not ok %d stage%d.%s # damaging the handover failed\n", stage,
+		    stage, plan[stage - 1]);
 		power_off();
 	}
 

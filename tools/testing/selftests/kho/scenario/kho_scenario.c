@@ -507,12 +507,12 @@ static int scn_verify(struct scn_totals *t)
 
 		if (in->victim == i + 1) {
 			/* What the damage named must be refused, and only it. */
-			if (kho_restore_folio(it->phys)) {
-				pr_err("folio %#llx came back, though the damage named it\n",
+			if (kho_restore_pages(it->phys, it->nr_pages)) {
+				pr_err("pages at %#llx came back, though the damage named them\n",
 				       it->phys);
 				return -EIO;
 			}
-			pr_info("stage %u: the damaged folio at %#llx was refused\n",
+			pr_info("stage %u: the damaged pages at %#llx were refused\n",
 				stage, it->phys);
 			continue;
 		}
@@ -939,8 +939,9 @@ static void scn_log_items(void)
 /*
  * The damaged-handover scenarios: stage 1 breaks the handover it is about to
  * pass in one named way, using nothing but the ABI (the FDT and the tree in
- * memory, which it finds through KHO's debugfs view of the FDT), and stage 2
- * checks that the next kernel refused exactly what the damage names.
+ * memory: the guest init reads the tree's root from KHO's debugfs view of
+ * the FDT and writes it to damage_root), and stage 2 checks that the next
+ * kernel refused exactly what the damage names.
  */
 #define SCN_NOWHERE	BIT_ULL(46)	/* page aligned, far above any test guest's RAM */
 #define SCN_FDT_NOP	4		/* the FDT structure token that is skipped */
@@ -948,23 +949,10 @@ static void scn_log_items(void)
 struct scn_dmg {
 	struct kho_radix_node *root;
 	void *fdt;			/* the outgoing FDT page itself */
-	void *copy;			/* what debugfs shows of it */
-	phys_addr_t victim;		/* an order-9 folio that only it has */
+	phys_addr_t victim;		/* an order-9 block, alone in its order */
 	phys_addr_t decoy;		/* an order-10 folio, visited before it */
+	phys_addr_t scratch;		/* the start of the first scratch area */
 };
-
-static int scn_read_file(const char *path, void *buf, size_t size)
-{
-	struct file *f = filp_open(path, O_RDONLY, 0);
-	loff_t pos = 0;
-	ssize_t n;
-
-	if (IS_ERR(f))
-		return PTR_ERR(f);
-	n = kernel_read(f, buf, size, &pos);
-	filp_close(f, NULL);
-	return n < 0 ? n : 0;
-}
 
 static unsigned int scn_index(unsigned long key, unsigned int level)
 {
@@ -1025,9 +1013,26 @@ static u64 *scn_leaf_slot(struct scn_dmg *d, phys_addr_t phys, unsigned int orde
 	return scn_slot(d->root, kho_radix_encode_key(phys, order), 0, false);
 }
 
-/* The order-0 preserved page whose contents are @want: the FDT. */
-static void *scn_find_page(struct kho_radix_node *table, unsigned int level,
-			   unsigned long base, const void *want)
+static void *scn_fdt_prop(void *fdt, const char *name, __be32 **len);
+
+/* Whether the page at @page is a kho-v4 FDT whose tree has its root at @root. */
+static bool scn_is_fdt(void *page, phys_addr_t root)
+{
+	__be32 *len;
+	void *v;
+
+	if (be32_to_cpup(page) != 0xd00dfeed)
+		return false;
+	v = scn_fdt_prop(page, "compatible", &len);
+	if (!v || strcmp(v, KHO_FDT_COMPATIBLE))
+		return false;
+	v = scn_fdt_prop(page, KHO_FDT_MEMORY_MAP_PROP_NAME, &len);
+	return v && be32_to_cpu(*len) == sizeof(u64) && get_unaligned((u64 *)v) == root;
+}
+
+/* The order-0 preserved page that holds the FDT of the tree at @root. */
+static void *scn_find_fdt(struct kho_radix_node *table, unsigned int level,
+			  unsigned long base, phys_addr_t root)
 {
 	unsigned long key, bit;
 	unsigned int order, i;
@@ -1039,8 +1044,8 @@ static void *scn_find_page(struct kho_radix_node *table, unsigned int level,
 			continue;
 		key = base | (unsigned long)i << kho_radix_level_shift(level);
 		if (level > 1) {
-			found = scn_find_page(phys_to_virt(table->table[i]), level - 1,
-					      key, want);
+			found = scn_find_fdt(phys_to_virt(table->table[i]), level - 1,
+					     key, root);
 			if (found)
 				return found;
 			continue;
@@ -1050,7 +1055,7 @@ static void *scn_find_page(struct kho_radix_node *table, unsigned int level,
 				 KHO_RADIX_LEAF_BITS) {
 			if (kho_radix_decode_key(key | bit, &phys, &order) || order)
 				continue;
-			if (!memcmp(phys_to_virt(phys), want, PAGE_SIZE))
+			if (scn_is_fdt(phys_to_virt(phys), root))
 				return phys_to_virt(phys);
 		}
 	}
@@ -1177,27 +1182,9 @@ static int scn_dmg_entry_outside(struct scn_dmg *d)
 	return scn_dmg_victim_entry(d, SCN_NOWHERE, false);
 }
 
-static int scn_first_scratch(phys_addr_t *phys)
-{
-	char buf[32] = "";
-	unsigned long long v;
-	int err;
-
-	err = scn_read_file("/sys/kernel/debug/kho/out/scratch_phys", buf, sizeof(buf) - 1);
-	if (err)
-		return err;
-	*strchrnul(buf, '\n') = '\0';
-	err = kstrtoull(buf, 0, &v);
-	*phys = v;
-	return err;
-}
-
 static int scn_dmg_entry_scratch(struct scn_dmg *d)
 {
-	phys_addr_t scratch;
-	int err = scn_first_scratch(&scratch);
-
-	return err ?: scn_dmg_victim_entry(d, scratch + PAGE_SIZE, false);
+	return d->scratch ? scn_dmg_victim_entry(d, d->scratch + PAGE_SIZE, false) : -ENOENT;
 }
 
 /* The decoy's leaf comes first in the walk: the victim's entry repeats it. */
@@ -1226,10 +1213,7 @@ static int scn_dmg_block_outside(struct scn_dmg *d)
 
 static int scn_dmg_block_scratch(struct scn_dmg *d)
 {
-	phys_addr_t scratch;
-	int err = scn_first_scratch(&scratch);
-
-	return err ?: scn_add_key(d, scratch, 0);
+	return d->scratch ? scn_add_key(d, d->scratch, 0) : -ENOENT;
 }
 
 /* An order-10 block around the victim: the larger one is kept. */
@@ -1296,8 +1280,12 @@ static int scn_damage_prepare(struct scn_totals *t)
 	err = scn_preserve_folio(10, true, t);
 	if (err)
 		return err;
+	/*
+	 * The victim: an order-9 block alone in its order-10 one, so that a
+	 * block around it covers nothing else.
+	 */
 	scn_victim_item = scn_out->nr_items;
-	err = scn_preserve_folio(9, true, t);
+	err = scn_preserve_range(10, 0, 512, t);
 	if (!err && dmg->victim)
 		scn_out->victim = scn_victim_item + 1;
 	return err;
@@ -1311,42 +1299,51 @@ static bool scn_damage_drops(void)
 	return !dmg || dmg->drops;
 }
 
-/* Stage 1, last thing before the kexec: break the handover. */
-static int scn_damage(void)
+/*
+ * Stage 1, last thing before the kexec: break the handover whose tree has
+ * its root at @root. The FDT is the preserved order-0 page that holds a
+ * kho-v4 FDT pointing at that root.
+ */
+static int scn_damage(phys_addr_t root, phys_addr_t scratch)
 {
 	const struct scn_damage *dmg = scn_damage_find(corrupt);
 	struct scn_dmg d = { };
-	__be32 *len;
-	void *map;
-	int err;
 
-	if (!dmg)
+	if (!dmg || !scn_out || !PAGE_ALIGNED(root) || !pfn_valid(PHYS_PFN(root)))
 		return -EINVAL;
-	d.copy = kmalloc(PAGE_SIZE, GFP_KERNEL);
-	if (!d.copy)
-		return -ENOMEM;
-	err = scn_read_file("/sys/kernel/debug/kho/out/fdt", d.copy, PAGE_SIZE);
-	map = err ? NULL : scn_fdt_prop(d.copy, KHO_FDT_MEMORY_MAP_PROP_NAME, &len);
-	if (!map) {
-		err = err ?: -ENOENT;
-		goto out;
-	}
-	d.root = phys_to_virt(get_unaligned((u64 *)map));
-	d.fdt = scn_find_page(d.root, KHO_RADIX_TOP_LEVEL, 0, d.copy);
+	d.root = phys_to_virt(root);
+	d.fdt = scn_find_fdt(d.root, KHO_RADIX_TOP_LEVEL, 0, root);
 	if (!d.fdt) {
 		pr_err("the outgoing FDT is not among the preserved pages\n");
-		err = -ENOENT;
-		goto out;
+		return -ENOENT;
 	}
 	d.victim = scn_out->items[scn_victim_item].phys;
 	d.decoy = scn_out->items[scn_decoy_item].phys;
-	err = dmg->apply(&d);
-	if (!err)
-		pr_info("stage %u: damaged the handover: %s\n", stage, dmg->name);
-out:
-	kfree(d.copy);
-	return err;
+	d.scratch = scratch;
+	if (dmg->apply(&d))
+		return -EIO;
+	pr_info("stage %u: damaged the handover: %s\n", stage, dmg->name);
+	return 0;
 }
+
+/*
+ * Written by the guest init, which reads them from debugfs: "ROOT SCRATCH",
+ * the tree's root and the first scratch area. Damages the handover now.
+ */
+static int scn_damage_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned long long root, scratch;
+
+	if (sscanf(val, "%llx %llx", &root, &scratch) != 2)
+		return -EINVAL;
+	return scn_damage(root, scratch);
+}
+
+static const struct kernel_param_ops scn_damage_ops = {
+	.set = scn_damage_set,
+};
+module_param_cb(damage_root, &scn_damage_ops, NULL, 0200);
+MODULE_PARM_DESC(damage_root, "stage 1, with corrupt=: \"ROOT SCRATCH\"; writing it damages the handover");
 #else
 static int scn_damage_prepare(struct scn_totals *t)
 {
@@ -1356,11 +1353,6 @@ static int scn_damage_prepare(struct scn_totals *t)
 static bool scn_damage_drops(void)
 {
 	return true;
-}
-
-static int scn_damage(void)
-{
-	return -EOPNOTSUPP;
 }
 #endif /* KHO_SCN_OURS */
 
@@ -1455,8 +1447,6 @@ static int __init kho_scenario_init(void)
 		stage, out.items, out.bytes, scn_out->nr_items);
 	if (log_items)
 		scn_log_items();
-	if (corrupt)
-		err = scn_damage();
 	return err;
 }
 module_init(kho_scenario_init);

@@ -94,8 +94,17 @@ kho_qemu() {
 	accel=(-accel tcg -cpu max)
 	[ "$KVM" = 1 ] && accel=(-accel kvm -cpu host)
 	mkdir -p "$(dirname "$log")"
+	# KHO_NODES=N splits memory and CPUs into N NUMA nodes (N divides 2).
+	local numa=() n nodes=${KHO_NODES:-1} size
+	if [ "$nodes" -gt 1 ]; then
+		size=$(( ${mem%G} / nodes ))G
+		for ((n = 0; n < nodes; n++)); do
+			numa+=(-object memory-backend-ram,size=$size,id=m$n
+			       -numa node,nodeid=$n,cpus=$n,memdev=m$n)
+		done
+	fi
 	timeout --foreground -k 5 "$tmo" qemu-system-x86_64 "${accel[@]}" -m "$mem" -smp 2 \
-		-no-reboot -nographic -nodefaults -serial file:"$log" \
+		"${numa[@]}" -no-reboot -nographic -nodefaults -serial file:"$log" \
 		-kernel "$kernel" -initrd "$initrd" \
 		-append "console=ttyS0 panic=-1 oops=panic $cmdline" </dev/null
 }

@@ -822,9 +822,8 @@ static struct folio *scn_alloc_low(unsigned int order)
 }
 
 /*
- * Order-9 folios on every node in turn, movable ones (so that they may lie
- * in ZONE_MOVABLE, high in memory), until @pages pages are preserved or no
- * node has any left. Their pfns go into one list per order, in low memory.
+ * Order-9 folios on every node in turn until @pages pages are preserved or
+ * no node has any left. Their pfns go into a list in low memory.
  */
 static int scn_preserve_fill(unsigned long pages, struct scn_totals *t)
 {
@@ -847,7 +846,11 @@ static int scn_preserve_fill(unsigned long pages, struct scn_totals *t)
 	it->phys = PFN_PHYS(folio_pfn(list));
 	it->seed = ((u64)stage << 56) ^ 0xf111;
 	while (nr < max && !nodes_empty(nodes)) {
-		folio = __folio_alloc_node(GFP_HIGHUSER_MOVABLE | __GFP_THISNODE |
+		/*
+		 * Unmovable: movable memory may come from scratch (CMA), which
+		 * an owner would have to pin, and so migrate, first.
+		 */
+		folio = __folio_alloc_node(GFP_KERNEL | __GFP_THISNODE |
 					   __GFP_NORETRY | __GFP_NOWARN, order, nid);
 		if (!folio) {
 			node_clear(nid, nodes);

@@ -524,14 +524,14 @@ static void kho_radix_add_key_abi_layout(struct kunit *test)
 	unsigned long key = kho_radix_encode_key(0x123456ULL << PAGE_SHIFT, 0);
 	const struct kho_radix_node *table = tree->root;
 	const struct kho_radix_leaf *leaf;
-	unsigned int level, idx, shift, i;
+	unsigned int level, idx, i;
 	u64 entry = 0;
 
 	KUNIT_ASSERT_EQ(test, kho_radix_add_key(tree, key), 0);
 
 	for (level = KHO_RADIX_TOP_LEVEL; level >= 1; level--) {
-		shift = KHO_RADIX_LEAF_SHIFT + (level - 1) * KHO_RADIX_TABLE_SHIFT;
-		idx = (key >> shift) & (KHO_RADIX_TABLE_ENTRIES - 1);
+		idx = (key >> kho_radix_level_shift(level)) &
+		      (KHO_RADIX_TABLE_ENTRIES - 1);
 		for (i = 0; i < KHO_RADIX_TABLE_ENTRIES; i++)
 			if (i != idx)
 				KUNIT_EXPECT_EQ_MSG(test, table->table[i], 0ULL,

@@ -63,7 +63,7 @@
 static_assert(KHO_RADIX_KEY_WIDTH < BITS_PER_LONG);
 /* Leaf words and table entries are both scanned as u64. */
 static_assert(BITS_PER_LONG == 64);
-static_assert(KHO_RADIX_LEAF_SHIFT + KHO_RADIX_TABLE_LEVELS * KHO_RADIX_TABLE_SHIFT <=
+static_assert(KHO_RADIX_LEVEL_SHIFT(KHO_RADIX_TOP_LEVEL) + KHO_RADIX_TABLE_SHIFT <=
 	      BITS_PER_LONG);
 
 static bool kho_radix_key_valid(unsigned long key)
@@ -71,18 +71,12 @@ static bool kho_radix_key_valid(unsigned long key)
 	return key && !(key >> KHO_RADIX_KEY_WIDTH);
 }
 
-/* The lowest key bit that a table at @level (1 and up) routes on. */
-static unsigned int kho_radix_shift(unsigned int level)
-{
-	return KHO_RADIX_LEAF_SHIFT + (level - 1) * KHO_RADIX_TABLE_SHIFT;
-}
-
 static unsigned int kho_radix_index(unsigned long key, unsigned int level)
 {
 	if (!level)
 		return key & (KHO_RADIX_LEAF_BITS - 1);
 
-	return (key >> kho_radix_shift(level)) & (KHO_RADIX_TABLE_ENTRIES - 1);
+	return (key >> kho_radix_level_shift(level)) & (KHO_RADIX_TABLE_ENTRIES - 1);
 }
 
 #ifdef CONFIG_KHO_KUNIT_HOOKS
@@ -569,7 +563,7 @@ static u64 kho_radix_cursor_next(struct kho_radix_cursor *cur,
 	}
 
 	cur->next[level] = idx + 1;
-	*key = cur->key[level] | ((unsigned long)idx << kho_radix_shift(level));
+	*key = cur->key[level] | ((unsigned long)idx << kho_radix_level_shift(level));
 	return entries[idx];
 }
 

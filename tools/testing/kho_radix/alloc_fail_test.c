@@ -9,17 +9,12 @@
  */
 #include "harness.h"
 
-static unsigned int level_shift(unsigned int level)
-{
-	return KHO_RADIX_LEAF_SHIFT + (level - 1) * KHO_RADIX_TABLE_SHIFT;
-}
-
 static const unsigned long key_a = BIT(KHO_RADIX_KEY_WIDTH - 1) | 0x42;
 
 /* A key that shares @key_a's path above @level and nothing below it. */
 static unsigned long diverge_at(unsigned int level)
 {
-	return key_a ^ (level ? BIT(level_shift(level)) : 1);
+	return key_a ^ BIT(kho_radix_level_shift(level));
 }
 
 /*

@@ -47,10 +47,9 @@ static void kho_radix_layout_constants_check(void)
 	EXPECT_EQ(1UL << KHO_RADIX_TABLE_SHIFT, KHO_RADIX_TABLE_ENTRIES);
 	EXPECT_EQ(1UL << KHO_RADIX_LEAF_SHIFT, KHO_RADIX_LEAF_BITS);
 	/* Just enough table levels to route every key bit above the leaf. */
-	EXPECT(KHO_RADIX_LEAF_SHIFT + KHO_RADIX_TABLE_LEVELS * KHO_RADIX_TABLE_SHIFT >=
+	EXPECT(kho_radix_level_shift(KHO_RADIX_TOP_LEVEL) + KHO_RADIX_TABLE_SHIFT >=
 	       KHO_RADIX_KEY_WIDTH);
-	EXPECT(KHO_RADIX_LEAF_SHIFT + (KHO_RADIX_TABLE_LEVELS - 1) * KHO_RADIX_TABLE_SHIFT <
-	       KHO_RADIX_KEY_WIDTH);
+	EXPECT(kho_radix_level_shift(KHO_RADIX_TOP_LEVEL) < KHO_RADIX_KEY_WIDTH);
 	EXPECT_EQ(KHO_RADIX_DEPTH, KHO_RADIX_TOP_LEVEL + 1);
 	EXPECT_EQ(sizeof(struct kho_radix_node), PAGE_SIZE);
 	EXPECT_EQ(sizeof(struct kho_radix_leaf), PAGE_SIZE);

@@ -7,11 +7,6 @@
 
 #include "harness.h"
 
-static unsigned int level_shift(unsigned int level)
-{
-	return KHO_RADIX_LEAF_SHIFT + (level - 1) * KHO_RADIX_TABLE_SHIFT;
-}
-
 /* Mixed orders, spread over a 46-bit space: many private paths. */
 static unsigned long *random_keys(size_t nr, uint64_t rng)
 {
@@ -52,7 +47,7 @@ static void shuffle(unsigned long *keys, size_t nr, uint64_t rng)
 static void kho_radix_del_key_sibling_leaves_check(void)
 {
 	unsigned long a = BIT(KHO_RADIX_KEY_WIDTH - 1) | 77;
-	unsigned long b = a ^ BIT(level_shift(1));
+	unsigned long b = a ^ BIT(kho_radix_level_shift(1));
 	struct kho_radix_tree tree = {};
 
 	ASSERT_EQ(kho_radix_tree_init(&tree), 0);
@@ -95,7 +90,7 @@ static void kho_radix_del_key_leaf_edges_check(void)
 	{
 		unsigned long lo = BIT(KHO_RADIX_KEY_WIDTH - 1);
 		unsigned long hi = lo | ((unsigned long)(KHO_RADIX_TABLE_ENTRIES - 1) <<
-					 level_shift(1));
+					 kho_radix_level_shift(1));
 		unsigned long both[2] = { lo, hi };
 
 		EXPECT_EQ(kho_radix_add_key(&tree, lo), 0);

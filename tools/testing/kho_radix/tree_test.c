@@ -12,12 +12,6 @@
 
 #include "harness.h"
 
-/* The lowest key bit routed by a table at @level, derived from the ABI. */
-static unsigned int level_shift(unsigned int level)
-{
-	return KHO_RADIX_LEAF_SHIFT + (level - 1) * KHO_RADIX_TABLE_SHIFT;
-}
-
 static const unsigned long some_key = BIT(KHO_RADIX_KEY_WIDTH - 1) | 0x123456;
 
 static void kho_radix_tree_init_empty_check(void)
@@ -134,7 +128,7 @@ static void kho_radix_add_key_shared_path_check(void)
 	unsigned int level;
 
 	for (level = 0; level <= KHO_RADIX_TOP_LEVEL; level++) {
-		unsigned long other = some_key ^ (level ? BIT(level_shift(level)) : 1);
+		unsigned long other = some_key ^ BIT(kho_radix_level_shift(level));
 		struct kho_radix_tree tree = {};
 		unsigned long keys[2], calls;
 
@@ -168,7 +162,7 @@ static void kho_radix_add_key_abi_layout_check(void)
 
 	table = tree.root;
 	for (level = KHO_RADIX_TOP_LEVEL; level > 0; level--) {
-		idx = (some_key >> level_shift(level)) & (KHO_RADIX_TABLE_ENTRIES - 1);
+		idx = (some_key >> kho_radix_level_shift(level)) & (KHO_RADIX_TABLE_ENTRIES - 1);
 		for (i = 0; i < KHO_RADIX_TABLE_ENTRIES; i++)
 			if (i != idx)
 				EXPECT_EQ(table->table[i], 0);
@@ -186,8 +180,8 @@ static void kho_radix_add_key_abi_layout_check(void)
 	if (PAGE_SHIFT == 12) {
 		/* The indices spelled out in the ABI DOC comment. */
 		EXPECT_EQ(some_key, 0x0010000000123456UL);
-		EXPECT_EQ(some_key >> level_shift(5) & 511, 2);
-		EXPECT_EQ(some_key >> level_shift(1) & 511, 0x24);
+		EXPECT_EQ(some_key >> kho_radix_level_shift(5) & 511, 2);
+		EXPECT_EQ(some_key >> kho_radix_level_shift(1) & 511, 0x24);
 		EXPECT_EQ(idx, 0x3456);
 	}
 	kho_radix_tree_destroy(&tree);
@@ -204,7 +198,7 @@ static void kho_radix_has_key_check(void)
 	/* Same leaf, bit clear. */
 	EXPECT(!kho_radix_has_key(&tree, some_key + 1));
 	/* No path at all. */
-	EXPECT(!kho_radix_has_key(&tree, some_key ^ BIT(level_shift(KHO_RADIX_TOP_LEVEL))));
+	EXPECT(!kho_radix_has_key(&tree, some_key ^ BIT(kho_radix_level_shift(KHO_RADIX_TOP_LEVEL))));
 	EXPECT(!kho_radix_has_key(&tree, 0));
 	EXPECT(!kho_radix_has_key(&tree, some_key | BIT(KHO_RADIX_KEY_WIDTH)));
 	EXPECT_EQ(kho_shim_locks_held(), 0);
@@ -221,7 +215,7 @@ static void kho_radix_del_key_absent_check(void)
 	kho_snapshot_take(&tree, &before);
 
 	kho_radix_del_key(&tree, some_key + 1);		/* leaf exists, bit clear */
-	kho_radix_del_key(&tree, some_key ^ BIT(level_shift(1)));	/* no leaf */
+	kho_radix_del_key(&tree, some_key ^ BIT(kho_radix_level_shift(1)));	/* no leaf */
 	kho_radix_del_key(&tree, 0);
 	kho_radix_del_key(&tree, ~0UL);
 

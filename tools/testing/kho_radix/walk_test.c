@@ -11,11 +11,6 @@
 
 #include "harness.h"
 
-static unsigned int level_shift(unsigned int level)
-{
-	return KHO_RADIX_LEAF_SHIFT + (level - 1) * KHO_RADIX_TABLE_SHIFT;
-}
-
 /* Stop (returning @ret) at key number @stop_key or page @stop_page of @stop_level. */
 struct counter {
 	unsigned long calls, stop_key, stop_page;
@@ -229,7 +224,7 @@ static struct kho_radix_leaf *hand_path(struct kho_radix_node *root, unsigned lo
 	unsigned int level, idx;
 
 	for (level = KHO_RADIX_TOP_LEVEL; level > 0; level--) {
-		idx = (key >> level_shift(level)) & (KHO_RADIX_TABLE_ENTRIES - 1);
+		idx = (key >> kho_radix_level_shift(level)) & (KHO_RADIX_TABLE_ENTRIES - 1);
 		if (!table->table[idx])
 			table->table[idx] = virt_to_phys(new_page());
 		table = phys_to_virt(table->table[idx]);
@@ -293,7 +288,7 @@ static void kho_radix_walk_tree_node_vets_before_read_check(void)
 	EXPECT_EQ(__kho_radix_walk_tree(&tree, &record, &v), 0);
 	EXPECT_EQ(v.nr_known, KHO_RADIX_DEPTH);
 
-	idx = (key >> level_shift(KHO_RADIX_TOP_LEVEL)) & (KHO_RADIX_TABLE_ENTRIES - 1);
+	idx = (key >> kho_radix_level_shift(KHO_RADIX_TOP_LEVEL)) & (KHO_RADIX_TABLE_ENTRIES - 1);
 	root->table[idx + 1] = virt_to_phys((void *)0x1000);
 	EXPECT_EQ(__kho_radix_walk_tree(&tree, &vet, &v), -EFAULT);
 	EXPECT_EQ(v.keys_seen, 1);
@@ -302,7 +297,7 @@ static void kho_radix_walk_tree_node_vets_before_read_check(void)
 	/* The same one level above the leaves. */
 	l1 = root;
 	for (level = KHO_RADIX_TOP_LEVEL; level > 1; level--)
-		l1 = phys_to_virt(l1->table[(key >> level_shift(level)) &
+		l1 = phys_to_virt(l1->table[(key >> kho_radix_level_shift(level)) &
 					    (KHO_RADIX_TABLE_ENTRIES - 1)]);
 	l1->table[KHO_RADIX_TABLE_ENTRIES - 1] = virt_to_phys((void *)0x1000);
 	v.keys_seen = 0;
@@ -323,7 +318,7 @@ static void kho_radix_walk_tree_hand_built_check(void)
 	const struct kho_radix_walk_cb cb = { .leaf = vet_leaf };
 	unsigned long good = BIT(KHO_RADIX_KEY_WIDTH - 1) | 0x123456;
 	unsigned long wide = (unsigned long)(KHO_RADIX_TABLE_ENTRIES - 1) <<
-			     level_shift(KHO_RADIX_TOP_LEVEL);
+			     kho_radix_level_shift(KHO_RADIX_TOP_LEVEL);
 	struct kho_radix_tree tree = {};
 	struct kho_radix_node *root = new_page();
 	unsigned long keys[2] = { good, wide | 9 };

@@ -130,10 +130,15 @@ int kho_fdt_read_blob(const void *fdt, int node, phys_addr_t *phys,
 		      size_t *size);
 const void *kho_in_blob(phys_addr_t phys, size_t size);
 
-/* kexec_handover.c, for kho_corrupt_test.c and the kho KUnit suite */
+/* kexec_handover.c, for kho_corrupt_test.c */
 struct mutex;
 struct kho_radix_tree *kho_out_tree_for_test(void);
 void *kho_out_fdt_for_test(struct mutex **lock);
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/* kexec_handover.c, for the kho KUnit suite */
+struct kho_radix_tree *kho_out_tree(void);
+#endif
 
 /* kho_corrupt_test.c; tests declare it themselves, as a weak symbol */
 int kho_corrupt_test(const char *what);

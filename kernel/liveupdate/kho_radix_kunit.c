@@ -12,8 +12,7 @@
  * one leaf, and n + KHO_RADIX_LEAF_BITS lies in the next leaf.
  *
  * The allocation failure cases make one tree page allocation of their own
- * task fail, or let another user change the tree just before it, through
- * the hook in kho_radix_tree.c (kho_kunit_hooks.h).
+ * task fail, through the fault-injection framework (CONFIG_FAIL_KHO).
  */
 
 #include <kunit/resource.h>
@@ -35,8 +34,6 @@
 #include <linux/sched.h>
 #include <linux/sort.h>
 #include <linux/string.h>
-
-#include "kho_kunit_hooks.h"
 
 /* Keys a leaf covers, and keys a level-1 table covers. */
 #define KHO_RADIX_KUNIT_LEAF_SPAN	((unsigned long)KHO_RADIX_LEAF_BITS)
@@ -949,15 +946,6 @@ static struct kho_radix_tree *kho_radix_kunit_tree_of(struct kunit *test,
 	return tree;
 }
 
-static unsigned long kho_radix_kunit_pages(struct kunit *test,
-					   struct kho_radix_tree *tree)
-{
-	struct kho_radix_stats stats;
-
-	KUNIT_ASSERT_EQ(test, kho_radix_tree_stats(tree, &stats), 0);
-	return stats.tables + stats.leaves;
-}
-
 /*
  * Expect @tree to equal @ref: the same keys and the same number of pages.
  * Since emptied pages are reclaimed, the keys alone determine the pages, so
@@ -995,7 +983,7 @@ static void kho_radix_kunit_expect_same(struct kunit *test,
 #define KHO_RADIX_KUNIT_EXPECT_SAME(test, tree, ref)	\
 	kho_radix_kunit_expect_same(test, tree, ref, __LINE__)
 
-/* What a call from the allocation hook does to the tree, as another user would. */
+/* Another task that adds a key while a test fails its own allocations. */
 struct kho_radix_kunit_race {
 	struct kho_radix_tree *tree;
 	unsigned long key;
@@ -1003,152 +991,89 @@ struct kho_radix_kunit_race {
 	struct completion done;
 };
 
-static void kho_radix_kunit_race_del(void *data)
-{
-	struct kho_radix_kunit_race *race = data;
-
-	kho_radix_del_key(race->tree, race->key);
-}
-
-static void kho_radix_kunit_race_add(void *data)
-{
-	struct kho_radix_kunit_race *race = data;
-
-	race->err = kho_radix_add_key(race->tree, race->key);
-}
-
 /*
- * An addition, made to fail at each of its allocations in turn. With
- * @race_del, the first key of @present is deleted by another user while
- * the addition allocates with the lock dropped, so that it must count
- * again and allocate more in a second round.
+ * Add @key to @tree with the @nth tree page allocation of this task failing,
+ * through its fail-nth; see Documentation/fault-injection/. Stores in @allocs
+ * how many allocations the addition attempted: @nth if the failure came.
  */
+static int kho_radix_kunit_add_failing(struct kunit *test,
+				       struct kho_radix_tree *tree,
+				       unsigned long key, unsigned int nth,
+				       unsigned int *allocs)
+{
+#ifdef CONFIG_FAIL_KHO
+	int err;
+
+	current->fail_nth = nth;
+	err = kho_radix_add_key(tree, key);
+	*allocs = nth - current->fail_nth;
+	current->fail_nth = 0;
+	return err;
+#else
+	kunit_skip(test, "needs CONFIG_FAIL_KHO");
+	return -EOPNOTSUPP;
+#endif
+}
+
+/* An addition, made to fail at each of its allocations in turn. */
 struct kho_radix_nomem_case {
 	const char *desc;
-	unsigned long present[2];	/* page indices of the keys before */
-	unsigned int nr_present;
+	unsigned long present;		/* page index of the key before */
+	bool empty;			/* no key before */
 	unsigned long add;		/* page index of the key added */
-	bool race_del;
 	unsigned int allocs;		/* allocations the addition makes */
 };
 
 static const struct kho_radix_nomem_case kho_radix_nomem_cases[] = {
-	{ "empty tree", { }, 0, 0x123456, false, KHO_RADIX_TABLE_LEVELS },
-	{ "leaf present", { 0 }, 1, 1, false, 0 },
-	{ "new leaf", { 0 }, 1, KHO_RADIX_KUNIT_LEAF_SPAN, false, 1 },
-	{ "new level-1 table", { 0 }, 1, KHO_RADIX_KUNIT_TABLE_SPAN, false, 2 },
-	{ "new level-2 table", { 0 }, 1,
-	  KHO_RADIX_KUNIT_TABLE_SPAN * KHO_RADIX_TABLE_ENTRIES, false, 3 },
-	{ "new level-3 table", { 0 }, 1,
+	{ "empty tree", 0, true, 0x123456, KHO_RADIX_TABLE_LEVELS },
+	{ "leaf present", 0, false, 1, 0 },
+	{ "new leaf", 0, false, KHO_RADIX_KUNIT_LEAF_SPAN, 1 },
+	{ "new level-1 table", 0, false, KHO_RADIX_KUNIT_TABLE_SPAN, 2 },
+	{ "new level-2 table", 0, false,
+	  KHO_RADIX_KUNIT_TABLE_SPAN * KHO_RADIX_TABLE_ENTRIES, 3 },
+	{ "new level-3 table", 0, false,
 	  KHO_RADIX_KUNIT_TABLE_SPAN * KHO_RADIX_TABLE_ENTRIES *
-	  KHO_RADIX_TABLE_ENTRIES, false, 4 },
-	{ "deletion frees the whole path", { 0 }, 1,
-	  KHO_RADIX_KUNIT_LEAF_SPAN, true, KHO_RADIX_TABLE_LEVELS },
-	{ "deletion frees a table and a leaf", { 0, KHO_RADIX_KUNIT_TABLE_SPAN }, 2,
-	  KHO_RADIX_KUNIT_LEAF_SPAN, true, 2 },
+	  KHO_RADIX_TABLE_ENTRIES, 4 },
 };
 
 KUNIT_ARRAY_PARAM_DESC(kho_radix_nomem, kho_radix_nomem_cases, desc);
 
 /*
  * Guards "if this fails, the tree is unchanged" of kho_radix_add_key(): at
- * each allocation point, in the first round or after a concurrent deletion,
- * a failure returns -ENOMEM, links nothing, and frees every spare page.
- * Each page the task allocated is either in the tree or freed again.
+ * each allocation point, a failure returns -ENOMEM and links nothing.
  */
 static void kho_radix_add_key_nomem(struct kunit *test)
 {
 	const struct kho_radix_nomem_case *c = test->param_value;
 	unsigned long key = kho_radix_kunit_page(c->add);
-	struct kho_radix_kunit_race race = { };
 	struct kho_radix_tree *ref_fail, *ref_ok, *tree;
-	struct kho_radix_fault fault;
-	unsigned long pages;
-	unsigned int nth;
+	unsigned int nth, allocs;
 	bool failed;
 	int err;
 
-	/* The keys that remain after the race, without and with @key. */
-	ref_fail = kho_radix_kunit_tree_of(test, c->present + c->race_del,
-					   c->nr_present - c->race_del);
-	ref_ok = kho_radix_kunit_tree_of(test, c->present + c->race_del,
-					 c->nr_present - c->race_del);
+	/* The keys without and with @key. */
+	ref_fail = kho_radix_kunit_tree_of(test, &c->present, !c->empty);
+	ref_ok = kho_radix_kunit_tree_of(test, &c->present, !c->empty);
 	KUNIT_ASSERT_EQ(test, kho_radix_add_key(ref_ok, key), 0);
 
 	for (nth = 1; nth <= c->allocs + 1; nth++) {
-		tree = kho_radix_kunit_tree_of(test, c->present, c->nr_present);
-		pages = kho_radix_kunit_pages(test, tree);
-		race.tree = tree;
-		race.key = kho_radix_kunit_page(c->present[0]);
+		tree = kho_radix_kunit_tree_of(test, &c->present, !c->empty);
+		err = kho_radix_kunit_add_failing(test, tree, key, nth, &allocs);
 
-		fault = (struct kho_radix_fault) {
-			.task = current,
-			.fail_nth = nth,
-			.call_nth = c->race_del ? 1 : 0,
-			.call = kho_radix_kunit_race_del,
-			.data = &race,
-		};
-		kho_radix_fault_arm(&fault);
-		err = kho_radix_add_key(tree, key);
-		kho_radix_fault_disarm(&fault);
-
-		failed = fault.allocs >= nth;
+		failed = allocs == nth;
 		KUNIT_EXPECT_EQ_MSG(test, err, failed ? -ENOMEM : 0,
 				    "allocation %u", nth);
 		KUNIT_EXPECT_EQ_MSG(test, kho_radix_has_key(tree, key), !failed,
 				    "allocation %u", nth);
 		KHO_RADIX_KUNIT_EXPECT_SAME(test, tree, failed ? ref_fail : ref_ok);
-		KUNIT_EXPECT_EQ_MSG(test,
-				    kho_radix_kunit_pages(test, tree) + fault.frees,
-				    pages + fault.allocs - failed,
-				    "allocation %u: pages leaked", nth);
 		kunit_release_action(test, kho_radix_kunit_destroy, tree);
 
 		if (!failed) {
-			KUNIT_EXPECT_EQ(test, fault.allocs, c->allocs);
+			KUNIT_EXPECT_EQ(test, allocs, c->allocs);
 			break;
 		}
-		/* The first failure ends the addition. */
-		KUNIT_EXPECT_EQ(test, fault.allocs, nth);
 	}
 	KUNIT_EXPECT_EQ(test, nth, c->allocs + 1);
-}
-
-/*
- * Guards the other side of the second round: when a concurrent addition
- * builds the path while the lock is dropped, the spares allocated for it are
- * not linked but freed, and both keys end up in one leaf.
- */
-static void kho_radix_add_key_spares_unused(struct kunit *test)
-{
-	struct kho_radix_tree *tree = kho_radix_kunit_tree(test);
-	unsigned long key = kho_radix_kunit_page(0x123456);
-	struct kho_radix_kunit_race race = {
-		.tree = tree,
-		.key = key + 1,
-		.err = -EINPROGRESS,
-	};
-	struct kho_radix_fault fault = {
-		.task = current,
-		.call_nth = 1,
-		.call = kho_radix_kunit_race_add,
-		.data = &race,
-	};
-	int err;
-
-	kho_radix_fault_arm(&fault);
-	err = kho_radix_add_key(tree, key);
-	kho_radix_fault_disarm(&fault);
-
-	KUNIT_EXPECT_EQ(test, err, 0);
-	KUNIT_EXPECT_EQ(test, race.err, 0);
-	KUNIT_EXPECT_TRUE(test, kho_radix_has_key(tree, key));
-	KUNIT_EXPECT_TRUE(test, kho_radix_has_key(tree, key + 1));
-	KHO_RADIX_KUNIT_EXPECT_SIZE(test, tree, KHO_RADIX_TABLE_LEVELS, 1, 2);
-
-	/* Both additions allocated a whole path; one path was freed. */
-	KUNIT_EXPECT_EQ(test, fault.allocs, 2 * KHO_RADIX_TABLE_LEVELS);
-	KUNIT_EXPECT_EQ(test, fault.frees, KHO_RADIX_TABLE_LEVELS);
 }
 
 static int kho_radix_kunit_adder(void *data)
@@ -1161,10 +1086,10 @@ static int kho_radix_kunit_adder(void *data)
 }
 
 /*
- * The hook fails only the task it watches: another task's additions, here
- * a kthread's, go through while the fault is armed, and are not counted.
+ * The failure is the task's own: another task's additions, here a
+ * kthread's, go through while this task's next allocation is set to fail.
  */
-static void kho_radix_fault_other_task(struct kunit *test)
+static void kho_radix_add_key_nomem_other_task(struct kunit *test)
 {
 	struct kho_radix_tree *tree = kho_radix_kunit_tree(test);
 	unsigned long theirs = kho_radix_kunit_page(1);
@@ -1174,25 +1099,21 @@ static void kho_radix_fault_other_task(struct kunit *test)
 		.key = theirs,
 		.err = -EINPROGRESS,
 	};
-	struct kho_radix_fault fault = { .task = current, .fail_nth = 1 };
 	struct task_struct *adder;
+	unsigned int allocs;
 	int err;
 
 	init_completion(&race.done);
-	kho_radix_fault_arm(&fault);
 	adder = kthread_run(kho_radix_kunit_adder, &race, "kho_radix_kunit");
-	if (!IS_ERR(adder))
-		wait_for_completion(&race.done);
-	err = kho_radix_add_key(tree, ours);
-	kho_radix_fault_disarm(&fault);
-
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, adder);
+	wait_for_completion(&race.done);
 	KUNIT_EXPECT_EQ(test, race.err, 0);
 	KUNIT_EXPECT_TRUE(test, kho_radix_has_key(tree, theirs));
+
+	err = kho_radix_kunit_add_failing(test, tree, ours, 1, &allocs);
 	KUNIT_EXPECT_EQ(test, err, -ENOMEM);
+	KUNIT_EXPECT_EQ(test, allocs, 1);
 	KUNIT_EXPECT_FALSE(test, kho_radix_has_key(tree, ours));
-	KUNIT_EXPECT_EQ(test, fault.allocs, 1);
-	KUNIT_EXPECT_EQ(test, fault.frees, 0);
 	KHO_RADIX_KUNIT_EXPECT_SIZE(test, tree, KHO_RADIX_TABLE_LEVELS, 1, 1);
 }
 
@@ -1228,20 +1149,12 @@ static struct kunit_case kho_radix_test_cases[] = {
 	KUNIT_CASE(kho_radix_tree_adopt_keys),
 	KUNIT_CASE(kho_radix_tree_destroy_rootless),
 	KUNIT_CASE_PARAM(kho_radix_add_key_nomem, kho_radix_nomem_gen_params),
-	KUNIT_CASE(kho_radix_add_key_spares_unused),
-	KUNIT_CASE(kho_radix_fault_other_task),
+	KUNIT_CASE(kho_radix_add_key_nomem_other_task),
 	{}
 };
 
-/* A case that failed half-way must not leave its fault armed. */
-static void kho_radix_kunit_exit(struct kunit *test)
-{
-	kho_radix_fault_disarm(NULL);
-}
-
 static struct kunit_suite kho_radix_test_suite = {
 	.name = "kho_radix",
-	.exit = kho_radix_kunit_exit,
 	.test_cases = kho_radix_test_cases,
 };
 

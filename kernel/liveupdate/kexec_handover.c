@@ -17,6 +17,7 @@
 
 #define pr_fmt(fmt) "KHO: " fmt
 
+#include <kunit/visibility.h>
 #include <linux/cleanup.h>
 #include <linux/err.h>
 #include <linux/io.h>
@@ -83,19 +84,20 @@ static struct kho_out kho_out = {
 /* The debugfs view of the incoming FDT. */
 static struct kho_debugfs kho_in_dbg;
 
-/* The outgoing tree, or NULL while KHO is off or not set up yet. */
-static struct kho_radix_tree *kho_out_tree(void)
+/**
+ * kho_out_tree - The tree of the memory this kernel will hand over.
+ *
+ * Static but for KUnit builds, where the kho suite compares the tree with
+ * what it preserved.
+ *
+ * Context: Any context. Changes to the tree take its lock.
+ * Return: the outgoing tree, or NULL while KHO is off or not set up yet.
+ */
+VISIBLE_IF_KUNIT struct kho_radix_tree *kho_out_tree(void)
 {
 	return kho_out.tree.root ? &kho_out.tree : NULL;
 }
-
-#if IS_ENABLED(CONFIG_KHO_KUNIT_HOOKS)
-/* For the kho KUnit suite: the outgoing tree. */
-struct kho_radix_tree *kho_out_tree_for_test(void)
-{
-	return kho_out_tree();
-}
-#endif
+EXPORT_SYMBOL_IF_KUNIT(kho_out_tree);
 
 /**
  * kho_in_restored - Forget the views of incoming blobs their owner took back.

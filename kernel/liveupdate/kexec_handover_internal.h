@@ -155,8 +155,10 @@ int kho_fdt_read_blob(const void *fdt, int node, phys_addr_t *phys,
 const void *kho_in_blob(phys_addr_t phys, size_t size);
 bool kho_in_unrestored(phys_addr_t phys);
 
-/* kexec_handover.c, for kho_corrupt_test.c and the kho KUnit suite */
-struct kho_radix_tree *kho_out_tree_for_test(void);
+#if IS_ENABLED(CONFIG_KUNIT)
+/* kexec_handover.c, for the kho KUnit suite */
+struct kho_radix_tree *kho_out_tree(void);
+#endif
 
 /* kho_metadata.c */
 int kho_kexec_metadata_init(void);

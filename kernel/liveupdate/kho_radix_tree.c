@@ -51,19 +51,18 @@
 #include <linux/string.h>
 #include <linux/types.h>
 
-#ifdef CONFIG_KHO_KUNIT_HOOKS
-#include <kunit/visibility.h>
-#include <linux/compiler.h>
-#include <linux/sched.h>
-
-#include "kho_kunit_hooks.h"
+#ifdef CONFIG_FAIL_KHO
+#include <linux/err.h>
+#include <linux/fault-inject.h>
+#include <linux/init.h>
+#include <linux/kconfig.h>
 #endif
 
 /* Keys are routed with unsigned long shifts; the top table's span must fit. */
 static_assert(KHO_RADIX_KEY_WIDTH < BITS_PER_LONG);
 /* Leaf words and table entries are both scanned as u64. */
 static_assert(BITS_PER_LONG == 64);
-static_assert(KHO_RADIX_LEAF_SHIFT + KHO_RADIX_TABLE_LEVELS * KHO_RADIX_TABLE_SHIFT <=
+static_assert(KHO_RADIX_LEVEL_SHIFT(KHO_RADIX_TOP_LEVEL) + KHO_RADIX_TABLE_SHIFT <=
 	      BITS_PER_LONG);
 
 static bool kho_radix_key_valid(unsigned long key)
@@ -71,104 +70,43 @@ static bool kho_radix_key_valid(unsigned long key)
 	return key && !(key >> KHO_RADIX_KEY_WIDTH);
 }
 
-/* The lowest key bit that a table at @level (1 and up) routes on. */
-static unsigned int kho_radix_shift(unsigned int level)
-{
-	return KHO_RADIX_LEAF_SHIFT + (level - 1) * KHO_RADIX_TABLE_SHIFT;
-}
-
 static unsigned int kho_radix_index(unsigned long key, unsigned int level)
 {
 	if (!level)
 		return key & (KHO_RADIX_LEAF_BITS - 1);
 
-	return (key >> kho_radix_shift(level)) & (KHO_RADIX_TABLE_ENTRIES - 1);
+	return (key >> kho_radix_level_shift(level)) & (KHO_RADIX_TABLE_ENTRIES - 1);
 }
 
-#ifdef CONFIG_KHO_KUNIT_HOOKS
+#ifdef CONFIG_FAIL_KHO
 /*
- * The fault a KUnit test armed. Only its task writes the counters, and any
- * other task merely reads @task to see that the fault is not its own, so no
- * lock is needed; one fault at a time is enough for tests that run in turn.
+ * Tree page allocations as a fault-injection capability: configured with
+ * fail_kho_radix= on the command line or in debugfs, and failed for one task
+ * through its fail-nth (Documentation/fault-injection/).
  */
-static struct kho_radix_fault kho_radix_fault;
+static DECLARE_FAULT_ATTR(fail_kho_radix);
 
-/**
- * kho_radix_fault_arm - Fail, or interrupt, a chosen tree page allocation.
- * @fault: the task, the allocation to fail and the call to make; its
- *         counters are ignored.
- *
- * Replaces any fault armed before and starts counting from 0.
- *
- * Context: Process context. @fault->task must not be allocating tree pages
- * while the fault is armed or disarmed: usually it is the caller.
- */
-VISIBLE_IF_KUNIT void kho_radix_fault_arm(const struct kho_radix_fault *fault)
+static int __init fail_kho_radix_setup(char *str)
 {
-	struct kho_radix_fault *armed = &kho_radix_fault;
-
-	WRITE_ONCE(armed->task, NULL);
-	armed->fail_nth = fault->fail_nth;
-	armed->call_nth = fault->call_nth;
-	armed->call = fault->call;
-	armed->data = fault->data;
-	armed->allocs = 0;
-	armed->frees = 0;
-	WRITE_ONCE(armed->task, fault->task);
+	return setup_fault_attr(&fail_kho_radix, str);
 }
-EXPORT_SYMBOL_IF_KUNIT(kho_radix_fault_arm);
+__setup("fail_kho_radix=", fail_kho_radix_setup);
 
-/**
- * kho_radix_fault_disarm - Stop failing allocations and report the counts.
- * @fault: filled with the armed fault and its counters; may be NULL.
- *
- * Context: Process context, with the same rule as kho_radix_fault_arm().
- */
-VISIBLE_IF_KUNIT void kho_radix_fault_disarm(struct kho_radix_fault *fault)
+static int __init fail_kho_radix_debugfs(void)
 {
-	struct task_struct *task = READ_ONCE(kho_radix_fault.task);
-
-	WRITE_ONCE(kho_radix_fault.task, NULL);
-	if (fault) {
-		*fault = kho_radix_fault;
-		fault->task = task;
-	}
+	/*
+	 * Report each failure in one line, without the stack trace: the KUnit
+	 * suites fail tree pages dozens of times, and a trace each would read
+	 * like a kernel report. Writing 2 to "verbose" brings the traces back.
+	 */
+	fail_kho_radix.verbose = 1;
+	if (!IS_ENABLED(CONFIG_FAULT_INJECTION_DEBUG_FS))
+		return 0;
+	return PTR_ERR_OR_ZERO(fault_create_debugfs_attr("fail_kho_radix", NULL,
+							 &fail_kho_radix));
 }
-EXPORT_SYMBOL_IF_KUNIT(kho_radix_fault_disarm);
-
-/*
- * Count an allocation of the watched task; true if it is to fail. The call
- * may allocate too: its allocations are numbered after this one.
- */
-static bool kho_radix_fault_alloc(void)
-{
-	struct kho_radix_fault *fault = &kho_radix_fault;
-	unsigned int nth;
-
-	if (READ_ONCE(fault->task) != current)
-		return false;
-
-	nth = ++fault->allocs;
-	if (nth == fault->call_nth && fault->call)
-		fault->call(fault->data);
-	return nth == fault->fail_nth;
-}
-
-static void kho_radix_fault_free(void)
-{
-	if (READ_ONCE(kho_radix_fault.task) == current)
-		kho_radix_fault.frees++;
-}
-#else
-static bool kho_radix_fault_alloc(void)
-{
-	return false;
-}
-
-static void kho_radix_fault_free(void)
-{
-}
-#endif /* CONFIG_KHO_KUNIT_HOOKS */
+late_initcall(fail_kho_radix_debugfs);
+#endif /* CONFIG_FAIL_KHO */
 
 /*
  * Whole pages from the page allocator, never slab: a slab object may be a
@@ -177,14 +115,15 @@ static void kho_radix_fault_free(void)
  */
 static void *kho_radix_alloc_page(void)
 {
-	if (kho_radix_fault_alloc())
+#ifdef CONFIG_FAIL_KHO
+	if (should_fail(&fail_kho_radix, PAGE_SIZE))
 		return NULL;
+#endif
 	return (void *)get_zeroed_page(GFP_KERNEL);
 }
 
 static void kho_radix_free_page(void *page)
 {
-	kho_radix_fault_free();
 	free_page((unsigned long)page);
 }
 
@@ -569,7 +508,7 @@ static u64 kho_radix_cursor_next(struct kho_radix_cursor *cur,
 	}
 
 	cur->next[level] = idx + 1;
-	*key = cur->key[level] | ((unsigned long)idx << kho_radix_shift(level));
+	*key = cur->key[level] | ((unsigned long)idx << kho_radix_level_shift(level));
 	return entries[idx];
 }
 

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include <linux/array_size.h>
+#include <linux/compiler.h>
 #include <linux/kho/abi/kexec_handover.h>
 #include <linux/kho_radix_tree.h>
 
@@ -32,12 +33,17 @@ struct kho_test_suite {
 		#suite_name, table, ARRAY_SIZE(table)	\
 	}
 
-extern const struct kho_test_suite codec_suite, tree_suite, walk_suite,
-	alloc_fail_suite, reclaim_suite, random_suite, in_check_suite;
+extern const struct kho_test_suite in_check_suite;
 
-void __attribute__((format(printf, 3, 4)))
-kho_test_fail(const char *file, int line, const char *fmt, ...);
-void __attribute__((format(printf, 1, 2))) kho_test_diag(const char *fmt, ...);
+/* The KUnit suites built in (kunit.c), and one of their cases run. */
+struct kunit_suite;
+struct kunit_case;
+struct kunit_suite *const *kunit_shim_suites(size_t *nr);
+bool kunit_shim_run_case(const struct kunit_suite *suite,
+			 const struct kunit_case *c);
+
+void __printf(3, 4) kho_test_fail(const char *file, int line, const char *fmt, ...);
+void __printf(1, 2) kho_test_diag(const char *fmt, ...);
 
 #define EXPECT(cond)							\
 	({								\
@@ -61,7 +67,7 @@ void __attribute__((format(printf, 1, 2))) kho_test_diag(const char *fmt, ...);
 #define ASSERT(cond)		do { if (!EXPECT(cond)) return; } while (0)
 #define ASSERT_EQ(a, b)		do { if (!EXPECT_EQ(a, b)) return; } while (0)
 
-/* Tuning from the environment: SEED, OPS (random ops), QUICK (smaller runs). */
+/* Tuning from the environment: SEED, OPS (random ops). */
 uint64_t kho_test_seed(void);
 unsigned long kho_test_env(const char *name, unsigned long dflt);
 
@@ -88,17 +94,5 @@ struct kho_snapshot {
 int kho_snapshot_take(struct kho_radix_tree *tree, struct kho_snapshot *snap);
 bool kho_snapshot_equal(const struct kho_snapshot *a, const struct kho_snapshot *b);
 void kho_snapshot_free(struct kho_snapshot *snap);
-
-/*
- * Check that @tree holds exactly the @nr sorted keys in @keys and is well
- * formed: depth-first page order, no empty page below the root, every page
- * seen once, and as many pages as the allocator has live minus @other_pages
- * (pages owned by other trees). Reports failures; returns true if all hold.
- */
-bool kho_tree_check(struct kho_radix_tree *tree, const unsigned long *keys,
-		    size_t nr, unsigned long other_pages);
-
-/* Sort helper for reference key arrays. */
-void kho_sort_keys(unsigned long *keys, size_t nr);
 
 #endif

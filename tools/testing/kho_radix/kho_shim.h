@@ -1,21 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Test-side control of the kernel shims: page accounting, allocation
- * failure injection, allocation hooks and lock checking.
+ * Test-side control of the kernel shims: page accounting, allocation hooks
+ * and lock checking. Allocations fail through current->fail_nth, as with the
+ * kernel's fault injection (shim/linux/sched.h).
  */
 #ifndef KHO_SHIM_H
 #define KHO_SHIM_H
 
 #include <stdbool.h>
 
+#include <linux/compiler.h>
+
 /* Pages handed out by get_zeroed_page() and not yet freed. */
 unsigned long kho_shim_pages_live(void);
 
 /* Calls to get_zeroed_page() so far, failed ones included. */
 unsigned long kho_shim_alloc_calls(void);
-
-/* Make the @nth call to get_zeroed_page() from now on fail; 0 cancels. */
-void kho_shim_fail_nth(unsigned long nth);
 
 /*
  * Run @hook at the start of every get_zeroed_page() call, with the call's
@@ -30,7 +30,6 @@ void kho_shim_set_alloc_hook(void (*hook)(unsigned long nth, void *arg),
 unsigned int kho_shim_locks_held(void);
 
 /* Report a broken kernel contract as a KTAP bail-out and abort. */
-void __attribute__((noreturn, format(printf, 1, 2)))
-kho_shim_fatal(const char *fmt, ...);
+void __noreturn __printf(1, 2) kho_shim_fatal(const char *fmt, ...);
 
 #endif

@@ -13,12 +13,15 @@
 #include <linux/gfp.h>
 #include <linux/io.h>
 #include <linux/mutex.h>
+#include <linux/sched.h>
 
 #include "kho_shim.h"
 
 u64 kho_shim_phys_delta;
 
-static unsigned long nr_calls, nr_allocated, nr_freed, fail_at;
+struct task_struct kho_shim_task;
+
+static unsigned long nr_calls, nr_allocated, nr_freed;
 static void (*alloc_hook)(unsigned long nth, void *arg);
 static void *alloc_hook_arg;
 static unsigned long hook_base;
@@ -47,11 +50,6 @@ unsigned long kho_shim_pages_live(void)
 unsigned long kho_shim_alloc_calls(void)
 {
 	return nr_calls;
-}
-
-void kho_shim_fail_nth(unsigned long nth)
-{
-	fail_at = nth ? nr_calls + nth : 0;
 }
 
 void kho_shim_set_alloc_hook(void (*hook)(unsigned long nth, void *arg),
@@ -84,7 +82,8 @@ unsigned long get_zeroed_page(gfp_t gfp)
 		alloc_hook(nth - hook_base, alloc_hook_arg);
 		in_hook = false;
 	}
-	if (fail_at && nth == fail_at)
+	/* The fault point of the task's fail-nth, as in should_fail(). */
+	if (current->fail_nth && !--current->fail_nth)
 		return 0;
 
 	page = aligned_alloc(PAGE_SIZE, PAGE_SIZE);

@@ -100,8 +100,9 @@
  *             unused  level 5 level 4 level 3 level 2 level 1 leaf bit
  *                     (root)
  *
- * (4 KiB pages: 15 leaf bits, 9 bits per table, 6 levels in total.) Only
- * entries 0-3 of the root can be non-empty, because keys are 53 bits wide.
+ * (4 KiB pages: 15 leaf bits, 9 bits per table, 6 levels in total.) The
+ * lowest key bit of each level is kho_radix_level_shift(level). Only entries
+ * 0-3 of the root can be non-empty, because keys are 53 bits wide.
  * In the example above, the order-0 key 0x0010000000123456 is bit 0x3456 of
  * the leaf reached through entry 2 of the root, entry 0 at levels 4, 3 and 2,
  * and entry 0x24 at level 1.
@@ -143,11 +144,44 @@ struct kho_radix_leaf {
 	DECLARE_BITMAP(bitmap, KHO_RADIX_LEAF_BITS);
 };
 
+/*
+ * The lowest key bit that a table at @level (1 and up) routes on: the leaf's
+ * bitmap takes the lowest KHO_RADIX_LEAF_SHIFT bits of a key, and each table
+ * level KHO_RADIX_TABLE_SHIFT more. A macro, so that constant expressions can
+ * use it; code calls kho_radix_level_shift(), which also covers the leaf.
+ */
+#define KHO_RADIX_LEVEL_SHIFT(level)	\
+	(KHO_RADIX_LEAF_SHIFT + ((level) - 1) * KHO_RADIX_TABLE_SHIFT)
+
+/**
+ * kho_radix_level_shift - The lowest key bit a tree level routes on.
+ * @level: 0 for a leaf, up to %KHO_RADIX_TOP_LEVEL for the root.
+ *
+ * A key's index at @level (its entry in a table, or its bit in a leaf) is
+ * the bits of the key from this one up, masked to the size of the page.
+ *
+ * Context: Any context.
+ * Return: the key bit number, 0 for the leaf level.
+ */
+static inline unsigned int kho_radix_level_shift(unsigned int level)
+{
+	return level ? KHO_RADIX_LEVEL_SHIFT(level) : 0;
+}
+
 static_assert(sizeof(struct kho_radix_node) == PAGE_SIZE);
 static_assert(sizeof(struct kho_radix_leaf) == PAGE_SIZE);
 static_assert(KHO_RADIX_KEY_WIDTH <= BITS_PER_LONG);
 static_assert(sizeof(phys_addr_t) == sizeof(u64));
 static_assert(PAGE_SHIFT != 12 || KHO_RADIX_DEPTH == 6);
+/* Level 1 routes on the key bits just above the leaf's. */
+static_assert(KHO_RADIX_LEVEL_SHIFT(1) == KHO_RADIX_LEAF_SHIFT);
+/* The root routes on the top bits of the widest key, and no level is idle. */
+static_assert(KHO_RADIX_LEVEL_SHIFT(KHO_RADIX_TOP_LEVEL) < KHO_RADIX_KEY_WIDTH);
+static_assert(KHO_RADIX_LEVEL_SHIFT(KHO_RADIX_TOP_LEVEL) +
+	      KHO_RADIX_TABLE_SHIFT >= KHO_RADIX_KEY_WIDTH);
+/* The table in the DOC comment above, for 4 KiB pages: root on bits 59..51. */
+static_assert(PAGE_SHIFT != 12 || KHO_RADIX_LEVEL_SHIFT(1) == 15);
+static_assert(PAGE_SHIFT != 12 || KHO_RADIX_LEVEL_SHIFT(KHO_RADIX_TOP_LEVEL) == 51);
 
 /**
  * kho_radix_level_shift - The lowest key bit a tree page at @level routes on.

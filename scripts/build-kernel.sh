@@ -38,6 +38,10 @@ cc=gcc
 if command -v ccache >/dev/null; then
 	cc="ccache gcc"
 	export CCACHE_DIR=${CCACHE_DIR:-$HOME/.ccache}
+	# Paths relative to the build folder, and no folder in the hash: the
+	# same file builds to the same object in every workspace.
+	export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$(dirname "$(dirname "$out")")}
+	export CCACHE_NOHASHDIR=1
 	ccache -M 8G >/dev/null 2>&1 || true
 fi
 mk=(make -s -C "$src" O="$out" ARCH=x86_64 CC="$cc" HOSTCC="$cc" -j"$jobs"

@@ -251,6 +251,9 @@ static enum kho_in_kind __init kho_in_check_entry(struct kho_in_vet *v, u64 entr
 	if (v->runs + runs > 2 * v->budget)
 		return KHO_IN_BUDGET;
 	v->runs += runs;
+	/* The first leaf, which mixes orders, is counted as the largest. */
+	if (orders)
+		v->order_runs[fls64(orders) - 1] += runs;
 	v->stats.keys += keys;
 	v->orders |= orders;
 	return KHO_IN_OK;
@@ -693,6 +696,28 @@ unsigned long __init kho_in_reserve(struct kho_in_vet *v)
 		kho_in_sweep_run(&sw, s, floor);
 	}
 	return sw.emitted;
+}
+
+/**
+ * kho_in_max_emits - Bound the kho_in_emit() calls kho_in_reserve() makes.
+ * @v: a state kho_in_vet_tree() filled.
+ *
+ * One per run and per tree page, one for the FDT, and one more each time a
+ * run is cut in two: by a run of a larger order that it overlaps (which cuts
+ * at most one run of each smaller order, being contiguous), or by a change
+ * of memory kind, which the caller adds (it knows the memory map).
+ *
+ * Context: As kho_in_vet_tree().
+ * Return: the bound.
+ */
+unsigned long __init kho_in_max_emits(const struct kho_in_vet *v)
+{
+	unsigned long n = v->runs + v->nr_pages + 1;
+	unsigned int order;
+
+	for (order = 0; order <= KHO_RADIX_MAX_ORDER; order++)
+		n += v->order_runs[order] * hweight64(v->orders & (BIT_ULL(order) - 1));
+	return n;
 }
 
 /* Before the memory map exists ------------------------------------------- */

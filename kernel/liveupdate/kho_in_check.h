@@ -74,8 +74,8 @@ struct kho_in_tally {
  * @pages:      the accepted tree pages, linked through their list nodes
  *              (kho_in_page_node()), sorted by address once vetted.
  * @nr_pages:   entries in @pages.
- * @runs:       runs of adjacent keys in all leaves: at most that many
- *              reservations.
+ * @runs:       runs of adjacent keys in all leaves.
+ * @order_runs: the same, per order.
  * @orders:     a bit per order that some leaf holds keys of.
  * @stats:      tables, leaves and keys accepted.
  * @fdt:        the handover FDT, which must stay reserved as long as this
@@ -95,6 +95,7 @@ struct kho_in_vet {
 	struct list_head pages;
 	unsigned long nr_pages;
 	unsigned long runs;
+	unsigned long order_runs[KHO_RADIX_MAX_ORDER + 1];
 	u64 orders;
 	struct kho_radix_stats stats;
 	phys_addr_t fdt;
@@ -118,6 +119,7 @@ void kho_in_refuse_range(struct kho_in_vet *v, phys_addr_t start,
 void kho_in_refuse_tree_pages(struct kho_in_vet *v);
 unsigned long kho_in_reserve(struct kho_in_vet *v);
 void kho_in_forget_pages(struct kho_in_vet *v);
+unsigned long kho_in_max_emits(const struct kho_in_vet *v);
 void kho_in_busy(phys_addr_t root, unsigned long budget,
 		 unsigned long *busy, unsigned long nbits, unsigned int shift);
 

@@ -613,9 +613,8 @@ static void __init kho_in_refuse_used(struct kho_in_vet *v)
 /* Reserve every kept range with one bulk insert; -ENOMEM if there is no room. */
 static int __init kho_in_reserve_exact(struct kho_in_vet *v)
 {
-	/* Each memory boundary and each order change can split a run once. */
-	unsigned long cnt = v->runs + v->nr_pages + 1 + memblock.memory.cnt +
-			    hweight64(v->orders) + 8;
+	/* Each edge between memory regions can cut a run once more. */
+	unsigned long cnt = kho_in_max_emits(v) + memblock.memory.cnt;
 	int err;
 
 	err = kho_in_fail("memblock_reserve_bulk_begin") ? -ENOMEM :

@@ -184,22 +184,6 @@ static_assert(PAGE_SHIFT != 12 || KHO_RADIX_LEVEL_SHIFT(1) == 15);
 static_assert(PAGE_SHIFT != 12 || KHO_RADIX_LEVEL_SHIFT(KHO_RADIX_TOP_LEVEL) == 51);
 
 /**
- * kho_radix_level_shift - The lowest key bit a tree page at @level routes on.
- * @level: 0 for a leaf, up to %KHO_RADIX_TOP_LEVEL for the root.
- *
- * A leaf takes the key's low %KHO_RADIX_LEAF_SHIFT bits as its bit index;
- * each table above takes the next %KHO_RADIX_TABLE_SHIFT bits as its entry
- * index. This is the routing rule of the layout above, stated once.
- *
- * Context: Any context.
- * Return: the shift of the first key bit of @level's index.
- */
-static inline unsigned int kho_radix_level_shift(unsigned int level)
-{
-	return level ? KHO_RADIX_LEAF_SHIFT + (level - 1) * KHO_RADIX_TABLE_SHIFT : 0;
-}
-
-/**
  * kho_radix_encode_key - Turn a preserved block into its radix tree key.
  * @phys:  physical address of the block, aligned to its size.
  * @order: order of the block, at most %KHO_RADIX_MAX_ORDER.

@@ -13,6 +13,12 @@
  *   khotest.report=1               run /bin/kho-report in every stage
  *   khotest.luo=1                  run /bin/luo_memfd in every stage: a LUO
  *                                  memfd goes along with the KHO set
+ *   khotest.pfnwalk=1              before and after the module, read
+ *                                  /proc/kpageflags for every pfn, compact
+ *                                  memory, and read every incoming blob in
+ *                                  debugfs: nothing may touch a struct page
+ *                                  or a blob that is not initialised or
+ *                                  gone
  *
  * Every stage loads /k/<kernel>/kho_scenario.ko, which verifies what the
  * previous kernel preserved and preserves a new set unless it is the last
@@ -63,6 +69,7 @@ static int stage = 1;
 static char modargs[512];
 static int report;
 static int luo;
+static int pfnwalk;
 
 #define REPORT_TOOL	"/bin/kho-report"
 #define LUO_TOOL	"/bin/luo_memfd"
@@ -187,6 +194,8 @@ static int parse_cmdline(void)
 		report = atoi(val);
 	if (cmdline_get("khotest.luo", val, sizeof(val)) == 0)
 		luo = atoi(val);
+	if (cmdline_get("khotest.pfnwalk", val, sizeof(val)) == 0)
+		pfnwalk = atoi(val);
 	if (cmdline_get("khotest.plan", val, sizeof(val)) < 0)
 		snprintf(val, sizeof(val), "ours");
 	for (tok = val; tok && *tok && nr_stages < MAX_STAGES; tok = next) {
@@ -239,6 +248,70 @@ static void show_tree_stats(void)
 		if (*p == '\n')
 			*p = ' ';
 	say("# khotest: outgoing tree: %s\n", buf);
+}
+
+/* ---- pfn walkers ---- */
+
+/* Read a whole file and throw it away; the number of bytes, or -1. */
+static long read_all(const char *path)
+{
+	static char buf[1 << 16];
+	long n, total = 0;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		return -1;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		total += n;
+	close(fd);
+	return n < 0 ? -1 : total;
+}
+
+/* Every incoming blob's debugfs view, read whole. */
+static int read_blobs(void)
+{
+	static const char dir[] = "/sys/kernel/debug/kho/in/sub_fdts";
+	char path[256], buf[4096];
+	int fd, n = 0;
+	long len, pos;
+
+	fd = open(dir, O_RDONLY | O_DIRECTORY);
+	if (fd < 0)
+		return 0;
+	while ((len = syscall(__NR_getdents64, fd, buf, sizeof(buf))) > 0) {
+		for (pos = 0; pos < len;) {
+			struct { unsigned long long ino; long long off; unsigned short reclen;
+				 unsigned char type; char name[]; } *d = (void *)(buf + pos);
+
+			if (d->name[0] != '.') {
+				snprintf(path, sizeof(path), "%s/%s", dir, d->name);
+				if (read_all(path) >= 0)
+					n++;
+			}
+			pos += d->reclen;
+		}
+	}
+	close(fd);
+	return n;
+}
+
+/*
+ * What walks pfns or reads the handover's leftovers: /proc/kpageflags over
+ * all of memory, compaction (migration scanners), every incoming blob.
+ */
+static void walk_pfns(const char *when)
+{
+	long bytes = read_all("/proc/kpageflags");
+	int fd = open("/proc/sys/vm/compact_memory", O_WRONLY), blobs;
+
+	if (fd >= 0) {
+		if (write(fd, "1", 1) != 1)
+			say("# khotest: compact_memory failed\n");
+		close(fd);
+	}
+	blobs = read_blobs();
+	say("# khotest: stage %d: pfn walk %s: kpageflags %ld pfns, compaction%s, %d blobs read\n",
+	    stage, when, bytes / 8, fd >= 0 ? "" : " (none)", blobs);
 }
 
 /* ---- damaged handovers ---- */
@@ -633,6 +706,8 @@ int main(void)
 	snprintf(params, sizeof(params), "stage=%d preserve=%d stock=%d %s", stage,
 		 stage < nr_stages, !strcmp(plan[stage - 1], "stock"), modargs);
 	snprintf(path, sizeof(path), "/k/%s/kho_scenario.ko", plan[stage - 1]);
+	if (pfnwalk)
+		walk_pfns("before the restores");
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	err = load_module(path, params);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -643,6 +718,8 @@ int main(void)
 		    plan[stage - 1], err);
 		power_off();
 	}
+	if (pfnwalk)
+		walk_pfns("after the restores");
 	if (stage < nr_stages && strstr(modargs, "corrupt=") && damage_handover()) {
 		say("not ok %d stage%d.%s # damaging the handover failed\n", stage,
 		    stage, plan[stage - 1]);

@@ -259,6 +259,31 @@ static enum kho_in_kind __init kho_in_check_entry(struct kho_in_vet *v, u64 entr
 	return KHO_IN_OK;
 }
 
+/*
+ * Clear the bits of a leaf that are no block's key: 0, the keys too narrow
+ * for any order, and the last key of each order (its block would end at
+ * 2^64). No memory lies under them: they are tallied as outside RAM.
+ */
+static void __init kho_in_drop_invalid(struct kho_in_vet *v,
+				       struct kho_radix_leaf *leaf, unsigned long base)
+{
+	unsigned long key;
+	unsigned int w;
+
+	for (w = 1; w <= KHO_RADIX_KEY_WIDTH; w++) {
+		key = BIT(w) - 1;
+		if (key < base || key - base >= KHO_RADIX_LEAF_BITS ||
+		    !test_bit(key - base, leaf->bitmap))
+			continue;
+		__clear_bit(key - base, leaf->bitmap);
+		kho_in_tally(&v->blocks[KHO_IN_NOT_RAM], 0, 1, 0);
+	}
+	if (!base && test_bit(0, leaf->bitmap)) {
+		__clear_bit(0, leaf->bitmap);
+		kho_in_tally(&v->blocks[KHO_IN_NOT_RAM], 0, 1, 0);
+	}
+}
+
 struct kho_in_frame {
 	struct kho_radix_node *table;
 	unsigned long key;
@@ -340,6 +365,7 @@ enum kho_in_kind __init kho_in_vet_tree(struct kho_in_vet *v, phys_addr_t root,
 
 		kho_in_accept(v, *entry, level - 1, child_key);
 		if (level == 1) {
+			kho_in_drop_invalid(v, phys_to_virt(*entry), child_key);
 			v->stats.leaves++;
 			f->next++;
 			continue;
@@ -540,6 +566,9 @@ static phys_addr_t __init kho_in_floor(unsigned int nr, const struct kho_in_stre
  * @lo:      start of the range kho_in_span() answered for last ...
  * @hi:      ... its end (0: none yet) ...
  * @kind:    ... and its answer.
+ * @pend_lo: start of the kept memory not emitted yet ...
+ * @pend_hi: ... its end ...
+ * @pend_blocks: ... and the blocks in it.
  */
 struct kho_in_sweep {
 	struct kho_in_vet *v;
@@ -550,6 +579,9 @@ struct kho_in_sweep {
 	phys_addr_t lo;
 	phys_addr_t hi;
 	enum kho_in_kind kind;
+	phys_addr_t pend_lo;
+	phys_addr_t pend_hi;
+	unsigned long pend_blocks;
 };
 
 /* kho_in_span(), asked once per range: runs come in long series in one. */
@@ -563,26 +595,45 @@ static enum kho_in_kind __init kho_in_sweep_span(struct kho_in_sweep *sw,
 	return sw->kind;
 }
 
+/*
+ * Emit the stretch of kept memory gathered so far: touching kept ranges of
+ * any order become one reservation, so that a run cut by a larger block
+ * costs no extra one.
+ */
+static void __init kho_in_flush(struct kho_in_sweep *sw)
+{
+	phys_addr_t lo = sw->pend_lo, hi = sw->pend_hi;
+	unsigned long blocks;
+
+	if (lo == hi)
+		return;
+	sw->pend_lo = sw->pend_hi = 0;
+	blocks = sw->pend_blocks;
+	sw->pend_blocks = 0;
+	if (kho_in_emit(lo, hi - lo, true)) {
+		/* Vetting leaves no overlap: only a bug elsewhere gets here. */
+		kho_in_refuse_range(sw->v, lo, hi, KHO_IN_RESERVED);
+		sw->kept_lo = sw->kept_hi = 0;
+		return;
+	}
+	sw->emitted++;
+	sw->v->kept += blocks;
+	sw->v->kept_pages += (hi - lo) >> PAGE_SHIFT;
+	sw->v->stretches++;
+}
+
 static void __init kho_in_keep(struct kho_in_sweep *sw, struct kho_in_stream *s,
 			phys_addr_t lo, phys_addr_t hi)
 {
 	unsigned int shift = PAGE_SHIFT + s->order;
-	int err;
 
-	err = kho_in_emit(lo, hi - lo, true);
-	if (err) {
-		/* Vetting leaves no overlap: only a bug elsewhere gets here. */
-		kho_in_drop(sw->v, s->it.leaf, s->key + ((lo - s->start) >> shift),
-			    (hi - lo) >> shift, s->order, lo, KHO_IN_RESERVED);
-		return;
-	}
-	sw->emitted++;
-	sw->v->kept += (hi - lo) >> shift;
-	sw->v->kept_pages += (hi - lo) >> PAGE_SHIFT;
-	if (hi != sw->kept_lo) {
-		sw->v->stretches++;
+	if (hi != sw->pend_lo || sw->pend_lo == sw->pend_hi) {
+		kho_in_flush(sw);
+		sw->pend_hi = hi;
 		sw->kept_hi = hi;
 	}
+	sw->pend_lo = lo;
+	sw->pend_blocks += (hi - lo) >> shift;
 	sw->kept_lo = lo;
 }
 
@@ -607,8 +658,8 @@ static void __init kho_in_sweep_run(struct kho_in_sweep *sw, struct kho_in_strea
 				cur = lo;
 				continue;
 			}
-			/* The block straddles the edge of usable memory. */
-			kind = kho_in_sweep_span(sw, cur - bs, &start);
+			/* The block straddles an edge: what lies below names the kind. */
+			kind = kho_in_sweep_span(sw, start - 1, &start);
 			lo = cur - bs;
 		} else {
 			lo = max(floor, round_down(start, bs));
@@ -628,8 +679,43 @@ static void __init kho_in_sweep_run(struct kho_in_sweep *sw, struct kho_in_strea
 static void __init kho_in_keep_page(struct kho_in_sweep *sw, phys_addr_t lo,
 			     phys_addr_t hi)
 {
+	kho_in_flush(sw);
 	if (!kho_in_emit(lo, hi - lo, false))
 		sw->emitted++;
+}
+
+/*
+ * Refuse the blocks of @order over unusable memory before the sweep, so
+ * that a block refused so is no longer one that smaller blocks nest in:
+ * those inside it that lie in usable memory are kept.
+ */
+static void __init kho_in_refuse_memory(struct kho_in_sweep *sw, unsigned int order)
+{
+	phys_addr_t bs = (phys_addr_t)PAGE_SIZE << order, start, end, cur, lo, from;
+	struct kho_radix_iter it;
+	unsigned long first, nr;
+	enum kho_in_kind kind;
+
+	kho_radix_iter_init(&it, sw->v->root, kho_in_order_first(order),
+			    kho_in_order_last(order), true);
+	while (kho_radix_iter_prev(&it, &first, &nr)) {
+		start = kho_in_key_phys(first, order);
+		end = start + nr * bs;
+		for (cur = end; cur > start; cur = lo) {
+			kind = kho_in_sweep_span(sw, cur - 1, &from);
+			if (kind == KHO_IN_OK) {
+				lo = max(start, round_up(from, bs));
+				if (lo < cur)
+					continue;
+				kind = kho_in_sweep_span(sw, from - 1, &from);
+				lo = cur - bs;
+			} else {
+				lo = max(start, round_down(from, bs));
+			}
+			kho_in_drop(sw->v, it.leaf, first + ((lo - start) >> (PAGE_SHIFT + order)),
+				    (cur - lo) / bs, order, lo, kind);
+		}
+	}
 }
 
 /**
@@ -654,12 +740,18 @@ unsigned long __init kho_in_reserve(struct kho_in_vet *v)
 	struct kho_in_stream *s;
 	phys_addr_t floor;
 	unsigned int order;
+	bool fdt_all;
 	u64 orders;
 
 	v->kept = 0;
 	v->kept_pages = 0;
 	v->stretches = 0;
 	v->fdt_kept = false;
+	/* The smallest order present has nothing nested in it. */
+	for (orders = v->orders & (v->orders - 1); orders && v->root;
+	     orders &= orders - 1)
+		kho_in_refuse_memory(&sw, __ffs64(orders));
+	fdt_all = true;
 	for (orders = v->orders; orders && v->root; orders &= orders - 1) {
 		order = __ffs64(orders);
 		s = &kho_in_streams[sw.nr];
@@ -680,12 +772,17 @@ unsigned long __init kho_in_reserve(struct kho_in_vet *v)
 			page = page->prev;
 			continue;
 		}
+		/* The FDT page by page, each covered by kept memory or emitted. */
 		if (fdt_end && fdt_end > (s ? s->end : 0)) {
-			if (v->fdt >= sw.kept_lo && fdt_end <= sw.kept_hi)
-				v->fdt_kept = true;
-			else
-				kho_in_keep_page(&sw, v->fdt, fdt_end);
-			fdt_end = 0;
+			if (fdt_end - PAGE_SIZE < sw.kept_lo || fdt_end > sw.kept_hi) {
+				kho_in_keep_page(&sw, fdt_end - PAGE_SIZE, fdt_end);
+				fdt_all = false;
+			}
+			fdt_end -= PAGE_SIZE;
+			if (fdt_end == v->fdt) {
+				v->fdt_kept = fdt_all;
+				fdt_end = 0;
+			}
 			continue;
 		}
 		if (!s)
@@ -695,6 +792,7 @@ unsigned long __init kho_in_reserve(struct kho_in_vet *v)
 		kho_in_drop_nested(v, sw.nr, s, floor);
 		kho_in_sweep_run(&sw, s, floor);
 	}
+	kho_in_flush(&sw);
 	return sw.emitted;
 }
 

@@ -58,7 +58,7 @@ enum kho_in_kind {
  * @count: table entries, or preserved blocks, refused.
  * @pages: pages in the refused blocks (0 for entries: what lay below a
  *         refused entry is never read).
- * @first: address of the first one, in the order they were met.
+ * @first: the lowest address among them.
  */
 struct kho_in_tally {
 	unsigned long count;

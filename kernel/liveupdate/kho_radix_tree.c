@@ -779,7 +779,7 @@ restart:
 			/* The root spans every key: nothing lies beyond it. */
 			if (level == KHO_RADIX_TOP_LEVEL)
 				return NULL;
-			span = kho_radix_shift(level + 1);
+			span = kho_radix_level_shift(level + 1);
 			if (down) {
 				if (!(k >> span))
 					return NULL;
@@ -791,7 +791,7 @@ restart:
 		}
 		if (idx != from) {
 			/* Entering a later subtree: start at its edge. */
-			span = kho_radix_shift(level);
+			span = kho_radix_level_shift(level);
 			k = (k >> (span + KHO_RADIX_TABLE_SHIFT) << (span + KHO_RADIX_TABLE_SHIFT)) |
 			    ((unsigned long)idx << span);
 			if (down)

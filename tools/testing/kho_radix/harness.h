@@ -33,7 +33,11 @@ struct kho_test_suite {
 		#suite_name, table, ARRAY_SIZE(table)	\
 	}
 
-extern const struct kho_test_suite in_check_suite;
+extern const struct kho_test_suite in_check_vet_suite;
+extern const struct kho_test_suite in_check_refuse_suite;
+extern const struct kho_test_suite in_check_reserve_suite;
+extern const struct kho_test_suite in_check_busy_suite;
+extern const struct kho_test_suite in_check_random_suite;
 
 /* The KUnit suites built in (kunit.c), and one of their cases run. */
 struct kunit_suite;
@@ -45,9 +49,16 @@ bool kunit_shim_run_case(const struct kunit_suite *suite,
 void __printf(3, 4) kho_test_fail(const char *file, int line, const char *fmt, ...);
 void __printf(1, 2) kho_test_diag(const char *fmt, ...);
 
+/*
+ * Checks the current case made; the runner reports them and fails a case
+ * that made none, so that a test which checks nothing cannot pass.
+ */
+extern unsigned long kho_test_checks;
+
 #define EXPECT(cond)							\
 	({								\
 		bool __ok = (cond);					\
+		kho_test_checks++;					\
 		if (!__ok)						\
 			kho_test_fail(__FILE__, __LINE__, "%s", #cond);	\
 		__ok;							\
@@ -57,6 +68,7 @@ void __printf(1, 2) kho_test_diag(const char *fmt, ...);
 	({								\
 		unsigned long long __a = (a), __b = (b);		\
 		bool __ok = __a == __b;					\
+		kho_test_checks++;					\
 		if (!__ok)						\
 			kho_test_fail(__FILE__, __LINE__,		\
 				      "%s == %s: %#llx != %#llx",	\

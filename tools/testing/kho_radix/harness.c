@@ -26,7 +26,7 @@
 #define MAX_REPORTS	10
 
 static unsigned int case_failures;
-static uint64_t seed;
+static u64 seed;
 
 unsigned long kho_test_checks;
 
@@ -69,7 +69,7 @@ unsigned long kho_test_env(const char *name, unsigned long dflt)
 	return val && *val ? strtoul(val, NULL, 0) : dflt;
 }
 
-uint64_t kho_test_seed(void)
+u64 kho_test_seed(void)
 {
 	return seed;
 }
@@ -208,7 +208,7 @@ int main(void)
 
 	seed = kho_test_env("SEED", 0);
 	if (!seed)
-		seed = (uint64_t)time(NULL) ^ ((uint64_t)clock() << 32);
+		seed = (u64)time(NULL) ^ ((u64)clock() << 32);
 
 	ks = kunit_shim_suites(&nr_ks);
 	for (s = 0; s < nr_ks; s++)

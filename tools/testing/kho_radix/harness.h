@@ -80,13 +80,13 @@ extern unsigned long kho_test_checks;
 #define ASSERT_EQ(a, b)		do { if (!EXPECT_EQ(a, b)) return; } while (0)
 
 /* Tuning from the environment: SEED, OPS (random ops). */
-uint64_t kho_test_seed(void);
+u64 kho_test_seed(void);
 unsigned long kho_test_env(const char *name, unsigned long dflt);
 
 /* splitmix64: small, seedable, good enough to spread keys. */
-static inline uint64_t kho_rand(uint64_t *state)
+static inline u64 kho_rand(u64 *state)
 {
-	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+	u64 z = (*state += 0x9e3779b97f4a7c15ULL);
 
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;

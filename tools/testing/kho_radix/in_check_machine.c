@@ -107,7 +107,7 @@ void machine_free(void)
 	memset(&backed, 0, sizeof(backed));
 }
 
-void machine_reset(uint64_t seed)
+void machine_reset(u64 seed)
 {
 	struct machine_emit *emits = machine.emits;
 	size_t cap = machine.cap_emits;

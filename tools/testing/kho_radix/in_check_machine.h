@@ -70,7 +70,7 @@ struct machine {
 	enum machine_garbage garbage;
 	unsigned long (*craft)(phys_addr_t phys, void *arg);
 	void *craft_arg;
-	uint64_t rng;
+	u64 rng;
 	/* KHO_IN_OK: an unbacked usable page bails out; else the answer. */
 	enum kho_in_kind unbacked_kind;
 	struct machine_calls calls;
@@ -84,7 +84,7 @@ struct machine {
 extern struct machine machine;
 
 /* Forget everything: an empty map (all NOT_RAM), no ranges, no storage. */
-void machine_reset(uint64_t seed);
+void machine_reset(u64 seed);
 /* Free everything machine_reset() keeps for reuse (valgrind counts it). */
 void machine_free(void);
 /* Paint [@start, @end) with @kind (KHO_IN_OK, NOMAP, SCRATCH or NOT_RAM). */

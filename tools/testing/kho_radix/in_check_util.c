@@ -48,7 +48,7 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-void test_machine(uint64_t seed)
+void test_machine(u64 seed)
 {
 	machine_reset(seed);
 	/* phys = (virt ^ flip) - delta: tree pages land at TREE_RAM. */
@@ -214,7 +214,7 @@ void world_unbacked(struct ref_world *w, enum kho_in_kind kind)
 	machine.unbacked_kind = kind;
 }
 
-void world_standard(struct ref_world *w, uint64_t seed)
+void world_standard(struct ref_world *w, u64 seed)
 {
 	memset(w, 0, sizeof(*w));
 	w->budget = 1UL << 40;
@@ -652,10 +652,7 @@ static const char *const diff_names[] = {
 
 #define DIFF_ASPECTS	ARRAY_SIZE(diff_names)
 
-static void say(char *why, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void say(char *why, size_t len, const char *fmt, ...)
+static __printf(3, 4) void say(char *why, size_t len, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -677,7 +674,8 @@ static unsigned int diff_tallies(const struct kho_in_tally *got,
 		    got[kind].pages == want[kind].pages &&
 		    (!want[kind].count || got[kind].first == want[kind].first))
 			continue;
-		say(why, len, "%s %s: %lu (%lu pages, first %#llx), expected %lu (%lu pages, first %#llx)",
+		say(why, len,
+		    "%s %s: %lu (%lu pages, first %#llx), expected %lu (%lu pages, first %#llx)",
 		    what, kho_in_kind_name(kind), got[kind].count, got[kind].pages,
 		    (unsigned long long)got[kind].first, want[kind].count,
 		    want[kind].pages, (unsigned long long)want[kind].first);
@@ -759,7 +757,8 @@ static unsigned int run_diff(const struct kho_in_vet *v, phys_addr_t root,
 	if (nr != r->nr_kept || (nr && memcmp(keys, r->kept, nr * sizeof(*keys)))) {
 		for (i = 0; i < nr && i < r->nr_kept && keys[i] == r->kept[i]; i++)
 			;
-		say(why[0], 160, "%zu keys, expected %zu; first difference at %zu: %#lx, expected %#lx",
+		say(why[0], 160,
+		    "%zu keys, expected %zu; first difference at %zu: %#lx, expected %#lx",
 		    nr, r->nr_kept, i, i < nr ? keys[i] : 0,
 		    i < r->nr_kept ? r->kept[i] : 0);
 		diff |= DIFF_KEPT;
@@ -783,7 +782,8 @@ static unsigned int run_diff(const struct kho_in_vet *v, phys_addr_t root,
 		diff |= DIFF_BLOCKS;
 	if (v->stats.tables != r->stats.tables || v->stats.leaves != r->stats.leaves ||
 	    v->stats.keys != r->stats.keys || v->runs != r->runs) {
-		say(why[4], 160, "%lu tables, %lu leaves, %lu keys, %lu runs; expected %lu, %lu, %lu, %lu",
+		say(why[4], 160,
+		    "%lu tables, %lu leaves, %lu keys, %lu runs; expected %lu, %lu, %lu, %lu",
 		    v->stats.tables, v->stats.leaves, v->stats.keys, v->runs,
 		    r->stats.tables, r->stats.leaves, r->stats.keys, r->runs);
 		diff |= DIFF_STATS;
@@ -849,7 +849,7 @@ bool expect_take_tree(struct kho_in_vet *v, phys_addr_t root,
 }
 
 struct blk *random_blocks(size_t nr, unsigned int max_order, phys_addr_t base,
-			  uint64_t *rng)
+			  u64 *rng)
 {
 	struct blk *blks = xrealloc(NULL, nr, sizeof(*blks)), t;
 	phys_addr_t cur = base;

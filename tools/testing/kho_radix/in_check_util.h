@@ -58,7 +58,7 @@ struct test_tree {
 };
 
 /* Reset the machine to the standard one, move tree pages to TREE_RAM. */
-void test_machine(uint64_t seed);
+void test_machine(u64 seed);
 /* The machine freed, the physical space back where it was. */
 void test_machine_done(void);
 
@@ -102,7 +102,7 @@ void world_image(struct ref_world *w, phys_addr_t start, phys_addr_t end);
 void world_reserved(struct ref_world *w, phys_addr_t start, phys_addr_t end);
 void world_unbacked(struct ref_world *w, enum kho_in_kind kind);
 /* The standard machine as a world: TREE_RAM and the bank usable. */
-void world_standard(struct ref_world *w, uint64_t seed);
+void world_standard(struct ref_world *w, u64 seed);
 
 /*
  * Ways the reference can be told to behave like the code under test does
@@ -157,6 +157,6 @@ size_t tree_keys(phys_addr_t root, unsigned long **keys);
 
 /* @nr disjoint random blocks up to @max_order from @base, shuffled. */
 struct blk *random_blocks(size_t nr, unsigned int max_order, phys_addr_t base,
-			  uint64_t *rng);
+			  u64 *rng);
 
 #endif

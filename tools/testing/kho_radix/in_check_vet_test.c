@@ -180,7 +180,7 @@ static void kho_in_vet_tree_dense_check(void)
 /* Order-0 pages one per leaf and random ones: every key its own run. */
 static void kho_in_vet_tree_scattered_check(void)
 {
-	uint64_t rng = kho_test_seed();
+	u64 rng = kho_test_seed();
 	struct blk blks[600];
 	struct ref_world w;
 	size_t i;
@@ -190,8 +190,8 @@ static void kho_in_vet_tree_scattered_check(void)
 					KHO_RADIX_LEAF_BITS * 3 + PAGE_SIZE * (i % 7), 0 };
 	/* Random pages, spaced so that no two are adjacent. */
 	for (i = 300; i < ARRAY_SIZE(blks); i++)
-		blks[i] = (struct blk){ BLOCKS + BIT_ULL(38) +
-					2 * PAGE_SIZE * ((i - 300) * 1000 + kho_rand(&rng) % 999), 0 };
+		blks[i] = (struct blk){ BLOCKS + BIT_ULL(38) + 2 * PAGE_SIZE *
+					((i - 300) * 1000 + kho_rand(&rng) % 999), 0 };
 	world_standard(&w, kho_test_seed());
 	/* 900 leaf spans of 64 KiB pages are 28 TiB. */
 	world_map(&w, BANK, BANK + BIT_ULL(46), KHO_IN_OK);
@@ -237,7 +237,7 @@ static void kho_in_vet_tree_boundaries_check(void)
 /* Mixed orders in interleaved runs, the FDT among them. */
 static void kho_in_vet_tree_mixed_check(void)
 {
-	uint64_t rng = kho_test_seed();
+	u64 rng = kho_test_seed();
 	struct ref_world w;
 	struct blk *blks;
 	size_t nr = 3000;
@@ -260,9 +260,9 @@ struct damaged {
 	size_t nr;
 };
 
-static bool damaged_init(struct damaged *d, size_t nr, uint64_t seed)
+static bool damaged_init(struct damaged *d, size_t nr, u64 seed)
 {
-	uint64_t rng = seed;
+	u64 rng = seed;
 
 	world_standard(&d->w, seed);
 	d->nr = nr;

@@ -174,6 +174,13 @@ void free_page(unsigned long addr)
 	live_set[slot] = 1;
 	free((void *)addr);
 	nr_freed++;
+	/* Nothing live: the set goes too, so that no memory outlives the run. */
+	if (!kho_shim_pages_live()) {
+		free(live_set);
+		live_set = NULL;
+		live_cap = 0;
+		live_used = 0;
+	}
 }
 
 void mutex_init(struct mutex *lock)

@@ -368,12 +368,31 @@ static void valid_seeds(void)
 	emit("ok--storage-marks");
 }
 
+/* The mixed tree with image page @page of @kind. */
+static void mixed_kind(unsigned int page, unsigned int kind, const char *name)
+{
+	mixed_tree();
+	s.h.kind[page] = kind;
+	emit(name);
+}
+
+/* The mixed tree and one block more. */
+static void mixed_plus(struct blk b, const char *name)
+{
+	struct blk extra[ARRAY_SIZE(mixed) + 1];
+
+	memcpy(extra, mixed, sizeof(mixed));
+	extra[ARRAY_SIZE(mixed)] = b;
+	seed_init(GIB, 64);
+	build(extra, ARRAY_SIZE(extra), 0);
+	emit(name);
+}
+
 static void corrupt_seeds(void)
 {
 	const unsigned long k40 = key_of(40, 0), k44 = key_of(44, 1);
 	const unsigned int wide_idx = 1U << (KHO_RADIX_KEY_WIDTH -
 					     kho_radix_level_shift(KHO_RADIX_TOP_LEVEL));
-	struct blk extra[ARRAY_SIZE(mixed) + 1];
 	unsigned int w;
 
 	mixed_tree();
@@ -438,42 +457,15 @@ static void corrupt_seeds(void)
 	s.h.budget = exact_budget() - 1;
 	emit("entry-past-the-work-limit--one-short");
 
-	memcpy(extra, mixed, sizeof(mixed));
-	extra[ARRAY_SIZE(mixed)] = (struct blk){ 70, 0 };
-	seed_init(GIB, 64);
-	build(extra, ARRAY_SIZE(extra), 0);
-	emit("block-outside-ram--past-image");
-
-	mixed_tree();
-	s.h.kind[41] = FUZZ_KIND_HOLE;
-	emit("block-outside-ram--hole");
-
-	mixed_tree();
-	s.h.kind[42] = FUZZ_KIND_SCRATCH;
-	emit("block-in-scratch-memory--scratch");
-
-	mixed_tree();
-	s.h.kind[33] = FUZZ_KIND_NOMAP;
+	mixed_plus((struct blk){ 70, 0 }, "block-outside-ram--past-image");
+	mixed_kind(41, FUZZ_KIND_HOLE, "block-outside-ram--hole");
+	mixed_kind(42, FUZZ_KIND_SCRATCH, "block-in-scratch-memory--scratch");
 	/* The kind reached into; fails while the straddle label bug lasts. */
-	emit("block-outside-the-linear-map--straddling-label-bug");
-
-	mixed_tree();
-	s.h.kind[60] = FUZZ_KIND_IMAGE;
-	emit("block-over-the-kernel-image--image");
-
-	mixed_tree();
-	s.h.kind[63] = FUZZ_KIND_RESERVED;
-	emit("block-over-reserved-memory--reserved");
-
-	extra[ARRAY_SIZE(mixed)] = (struct blk){ 33, 0 };
-	seed_init(GIB, 64);
-	build(extra, ARRAY_SIZE(extra), 0);
-	emit("block-inside-a-larger-block--order-0-in-order-3");
-
-	extra[ARRAY_SIZE(mixed)] = (struct blk){ 2, 0 };
-	seed_init(GIB, 64);
-	build(extra, ARRAY_SIZE(extra), 0);
-	emit("block-holding-a-tree-page--page-2");
+	mixed_kind(33, FUZZ_KIND_NOMAP, "block-outside-the-linear-map--straddling-label-bug");
+	mixed_kind(60, FUZZ_KIND_IMAGE, "block-over-the-kernel-image--image");
+	mixed_kind(63, FUZZ_KIND_RESERVED, "block-over-reserved-memory--reserved");
+	mixed_plus((struct blk){ 33, 0 }, "block-inside-a-larger-block--order-0-in-order-3");
+	mixed_plus((struct blk){ 2, 0 }, "block-holding-a-tree-page--page-2");
 }
 
 int main(int argc, char **argv)

@@ -249,44 +249,14 @@ struct ranges {
 
 static struct ranges preserved, stays;
 
-static int cmp_range(const void *a, const void *b)
-{
-	const struct machine_range *x = a, *y = b;
-
-	return x->start < y->start ? -1 : x->start > y->start;
-}
-
 static void ranges_merge(struct ranges *s)
 {
-	size_t i, w = 0;
-
-	if (!s->nr)
-		return;
-	qsort(s->r, s->nr, sizeof(s->r[0]), cmp_range);
-	for (i = 1; i < s->nr; i++) {
-		if (s->r[i].start <= s->r[w].end) {
-			if (s->r[i].end > s->r[w].end)
-				s->r[w].end = s->r[i].end;
-			continue;
-		}
-		s->r[++w] = s->r[i];
-	}
-	s->nr = w + 1;
+	machine_ranges_merge(s->r, &s->nr);
 }
 
 static bool ranges_hold(const struct ranges *s, phys_addr_t start, phys_addr_t end)
 {
-	size_t lo = 0, hi = s->nr;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (s->r[mid].start <= start)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo && end <= s->r[lo - 1].end;
+	return machine_ranges_hold(s->r, s->nr, start, end);
 }
 
 /* What a walk of the vetted tree finds: its pages, with level and first key. */

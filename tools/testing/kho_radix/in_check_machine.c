@@ -218,6 +218,46 @@ static bool range_overlaps(const struct range_list *l, phys_addr_t start,
 	return false;
 }
 
+static int cmp_range(const void *a, const void *b)
+{
+	const struct machine_range *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+void machine_ranges_merge(struct machine_range *r, size_t *nr)
+{
+	size_t i, w = 0;
+
+	if (!*nr)
+		return;
+	qsort(r, *nr, sizeof(*r), cmp_range);
+	for (i = 1; i < *nr; i++) {
+		if (r[i].start <= r[w].end) {
+			r[w].end = max(r[w].end, r[i].end);
+			continue;
+		}
+		r[++w] = r[i];
+	}
+	*nr = w + 1;
+}
+
+bool machine_ranges_hold(const struct machine_range *r, size_t nr,
+			 phys_addr_t start, phys_addr_t end)
+{
+	size_t lo = 0, hi = nr;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (r[mid].start <= start)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo && r[lo - 1].start <= start && end <= r[lo - 1].end;
+}
+
 void machine_add_image(phys_addr_t start, phys_addr_t end)
 {
 	range_add(&image, start, end);

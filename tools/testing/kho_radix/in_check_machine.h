@@ -102,6 +102,11 @@ bool machine_vetted(phys_addr_t phys);
 /* The storage word of @phys if it has one, else NULL; made by nobody. */
 unsigned long *machine_storage(phys_addr_t phys);
 void machine_clear_emits(void);
+/* Sort @r and merge ranges that touch or overlap; *@nr shrinks to fit. */
+void machine_ranges_merge(struct machine_range *r, size_t *nr);
+/* Whether one range of merged @r holds all of [@start, @end). */
+bool machine_ranges_hold(const struct machine_range *r, size_t nr,
+			 phys_addr_t start, phys_addr_t end);
 
 /*
  * Everything a caller of kho_in_reserve() does in the kernel

@@ -16,31 +16,21 @@
 
 #include "in_check_util.h"
 
-/* @blks in a tree, vetted, on the standard machine. */
-struct refusing {
-	struct ref_world w;
-	struct test_tree t;
-	struct kho_in_vet v;
-};
-
-static bool refusing_init(struct refusing *r, const struct blk *blks, size_t nr)
+/* @blks in a tree on the standard machine, vetted. */
+static bool refusing_init(struct scene *r, const struct blk *blks, size_t nr)
 {
-	world_standard(&r->w, kho_test_seed());
-	if (!tt_init(&r->t) || !tt_add_blocks(&r->t, blks, nr))
-		return false;
-	tt_seal(&r->t);
-	return EXPECT_EQ(kho_in_vet_tree(&r->v, r->t.root, 1UL << 30), KHO_IN_OK);
+	return scene_init(r, blks, nr) &&
+	       EXPECT_EQ(kho_in_vet_tree(&r->v, r->t.root, 1UL << 30), KHO_IN_OK);
 }
 
-static void refusing_done(struct refusing *r)
+static void refusing_done(struct scene *r)
 {
 	kho_in_forget_pages(&r->v);
-	tt_free(&r->t);
-	test_machine_done();
+	scene_done(r);
 }
 
 /* What is left in the tree, as a count of the given blocks still in it. */
-static size_t left(const struct refusing *r, const struct blk *blks, size_t nr)
+static size_t left(const struct scene *r, const struct blk *blks, size_t nr)
 {
 	unsigned long *keys;
 	size_t n = tree_keys(r->t.root, &keys), i, j, found = 0;
@@ -67,7 +57,7 @@ static void kho_in_refuse_range_overlap_check(void)
 		{ lo, 6 }, { hi, 0 },
 	};
 	struct kho_in_tally *t;
-	struct refusing r;
+	struct scene r;
 
 	if (refusing_init(&r, blks, ARRAY_SIZE(blks))) {
 		/* d is also the block [lo, lo + 64 pages): inside too. */
@@ -92,7 +82,7 @@ static void kho_in_refuse_range_bounds_check(void)
 {
 	u64 rng = kho_test_seed();
 	struct blk *blks = random_blocks(300, 9, BLOCKS, &rng);
-	struct refusing r;
+	struct scene r;
 	unsigned long pages = 0;
 	phys_addr_t low = PHYS_ADDR_MAX;
 	size_t i;
@@ -130,7 +120,7 @@ static void kho_in_refuse_range_random_check(void)
 	struct blk *blks = random_blocks(nr, 8, BLOCKS, &rng);
 	bool *gone = calloc(nr, sizeof(*gone));
 	unsigned long count = 0, pages = 0;
-	struct refusing r;
+	struct scene r;
 	unsigned int round;
 	size_t i;
 
@@ -173,7 +163,7 @@ static void kho_in_refuse_range_used_check(void)
 		{ image + GIB / 2, 1 },			/* both: image */
 		{ BLOCKS, 0 }, { BLOCKS + 8 * PAGE_SIZE, 1 },	/* kept */
 	};
-	struct refusing r;
+	struct scene r;
 
 	if (refusing_init(&r, blks, ARRAY_SIZE(blks))) {
 		kho_in_forget_pages(&r.v);
@@ -200,7 +190,7 @@ static void kho_in_refuse_range_used_check(void)
  */
 static void kho_in_refuse_tree_pages_check(void)
 {
-	struct refusing r;
+	struct scene r;
 	struct blk extra[3];
 	phys_addr_t leaf, table;
 	unsigned long key;

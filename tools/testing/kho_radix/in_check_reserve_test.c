@@ -18,28 +18,6 @@
 
 #include "in_check_util.h"
 
-struct scene {
-	struct ref_world w;
-	struct test_tree t;
-	struct kho_in_vet v;
-};
-
-/* A tree of @blks on the standard machine; the test paints the rest. */
-static bool scene_init(struct scene *s, const struct blk *blks, size_t nr)
-{
-	world_standard(&s->w, kho_test_seed());
-	if (!tt_init(&s->t) || !tt_add_blocks(&s->t, blks, nr))
-		return false;
-	tt_seal(&s->t);
-	return true;
-}
-
-static void scene_done(struct scene *s)
-{
-	tt_free(&s->t);
-	test_machine_done();
-}
-
 static bool expect_tally(const struct kho_in_tally *t, unsigned long count,
 			 unsigned long pages, phys_addr_t first, int line)
 {

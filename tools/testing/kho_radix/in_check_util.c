@@ -439,17 +439,7 @@ struct ivls {
 
 static bool ivls_holds(const struct ivls *s, phys_addr_t start, phys_addr_t end)
 {
-	size_t lo = 0, hi = s->nr;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (s->r[mid].start <= start)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo && s->r[lo - 1].start <= start && end <= s->r[lo - 1].end;
+	return machine_ranges_hold(s->r, s->nr, start, end);
 }
 
 static int cmp_range(const void *a, const void *b)
@@ -468,19 +458,7 @@ static void ivls_add(struct ivls *s, phys_addr_t start, phys_addr_t end)
 /* Sort and merge touching or overlapping ranges. */
 static void ivls_merge(struct ivls *s)
 {
-	size_t i, w = 0;
-
-	if (!s->nr)
-		return;
-	xsort(s->r, s->nr, sizeof(*s->r), cmp_range);
-	for (i = 1; i < s->nr; i++) {
-		if (s->r[i].start <= s->r[w].end) {
-			s->r[w].end = max(s->r[w].end, s->r[i].end);
-			continue;
-		}
-		s->r[++w] = s->r[i];
-	}
-	s->nr = w + 1;
+	machine_ranges_merge(s->r, &s->nr);
 }
 
 /* @s minus @cut, both merged. */
@@ -846,6 +824,21 @@ bool expect_take_tree(struct kho_in_vet *v, phys_addr_t root,
 	ok = expect_run(v, root, w, &r, line);
 	ref_free(&r);
 	return ok;
+}
+
+bool scene_init(struct scene *s, const struct blk *blks, size_t nr)
+{
+	world_standard(&s->w, kho_test_seed());
+	if (!tt_init(&s->t) || !tt_add_blocks(&s->t, blks, nr))
+		return false;
+	tt_seal(&s->t);
+	return true;
+}
+
+void scene_done(struct scene *s)
+{
+	tt_free(&s->t);
+	test_machine_done();
 }
 
 struct blk *random_blocks(size_t nr, unsigned int max_order, phys_addr_t base,

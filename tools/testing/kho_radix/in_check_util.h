@@ -152,6 +152,16 @@ bool expect_take_tree(struct kho_in_vet *v, phys_addr_t root,
 		      const struct ref_world *w, int line);
 #define EXPECT_TAKE_TREE(v, root, w)	expect_take_tree(v, root, w, __LINE__)
 
+/* A tree of some blocks on the standard machine, and its vetting state. */
+struct scene {
+	struct ref_world w;
+	struct test_tree t;
+	struct kho_in_vet v;
+};
+
+bool scene_init(struct scene *s, const struct blk *blks, size_t nr);
+void scene_done(struct scene *s);
+
 /* The keys left in the tree at @root (read with the tree's own walk). */
 size_t tree_keys(phys_addr_t root, unsigned long **keys);
 

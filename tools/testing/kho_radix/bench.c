@@ -14,9 +14,11 @@
 #include <time.h>
 
 #include <linux/io.h>
+#include <linux/limits.h>
 #include <linux/kho/abi/kexec_handover.h>
 #include <linux/kho_radix_tree.h>
 
+#include "in_check_machine.h"
 #include "kho_shim.h"
 
 #define GIB BIT_ULL(30)
@@ -113,7 +115,8 @@ static void bench_set(const struct key_set *set)
 	struct kho_radix_tree tree = {};
 	struct kho_radix_stats stats;
 	struct page_list pl = {};
-	double t_add, t_walk, t_read, t_del;
+	double t_add, t_walk, t_read, t_del, t_vet, t_resv;
+	struct kho_in_vet vet;
 	unsigned long i, sum = 0, pages;
 	u64 preserved_pages = set_bytes(set) / PAGE_SIZE, tree_bytes;
 	char a[32], b[32], c[32];
@@ -140,6 +143,23 @@ static void bench_set(const struct key_set *set)
 	bench_sink = sum;
 	t_read = read_pages(&pl);
 
+	/* What a successor does with it in early boot: vet, then reserve. */
+	machine_reset(1);
+	machine.garbage = MACHINE_GARBAGE_ZERO;
+	machine_map(0, PHYS_ADDR_MAX, KHO_IN_OK);
+	t_vet = now();
+	if (kho_in_vet_tree(&vet, virt_to_phys(tree.root), 1UL << 40))
+		kho_shim_fatal("vetting refused the root");
+	t_vet = now() - t_vet;
+	t_resv = now();
+	kho_in_refuse_tree_pages(&vet);
+	kho_in_reserve(&vet);
+	t_resv = now() - t_resv;
+	if (vet.kept != stats.keys)
+		kho_shim_fatal("vetting kept %lu of %lu blocks", vet.kept, stats.keys);
+	kho_in_forget_pages(&vet);
+	machine_free();
+
 	printf("\n%s\n", set->name);
 	printf("  keys %lu, preserved %.1f GiB, tree %lu pages ",
 	       set->nr, (double)set_bytes(set) / GIB, pages);
@@ -155,6 +175,11 @@ static void bench_set(const struct key_set *set)
 	human(tree_bytes / t_read, "B/s", c, sizeof(c));
 	printf("  read     %8.3f s  %s (plain read of the same %lu pages); walk/read time %.2f\n",
 	       t_read, c, pages, t_walk / t_read);
+
+	human(set->nr / t_vet, "keys/s", a, sizeof(a));
+	printf("  vet      %8.3f s  %s; vet/read time %.2f\n", t_vet, a, t_vet / t_read);
+	human(set->nr / t_resv, "keys/s", a, sizeof(a));
+	printf("  reserve  %8.3f s  %s in %lu ranges\n", t_resv, a, vet.stretches);
 
 	t_del = now();
 	for (i = 0; i < set->nr; i++)

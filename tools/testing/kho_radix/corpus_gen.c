@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Writes the fuzzer's seed corpus (4 KiB pages): small valid trees and one
- * damaged tree per class the validator refuses. Trees are built with the
+ * damaged tree or machine per kind of refusal. Trees are built with the
  * real kho_radix_add_key() and then laid out in the input's image, their
- * pages renumbered; blocks sit in image pages 32 and up, tree pages below.
+ * pages renumbered; blocks sit in image pages 32 and up, tree pages below,
+ * or in a span of RAM outside the image (SPAN).
  *
  *   corpus-gen DIR
  *
  * Each file is named OUTCOME--WHAT, where OUTCOME is what fuzz-replay must
- * see: "ok", or the validator's reason with non-alphanumerics as '-'.
- * The output is the same on every run.
+ * see (fuzz_replay.c). The output is the same on every run.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -25,19 +25,25 @@
 
 #include "fuzz_input.h"
 
-#define WPP		(PAGE_SIZE / sizeof(uint64_t))	/* words per page */
+#define WPP		(PAGE_SIZE / sizeof(u64))	/* words per page */
 #define GIB		BIT_ULL(30)
-#define TOP_BASE	(0 - (uint64_t)FUZZ_MAX_PAGES * PAGE_SIZE)
+#define TOP_BASE	(0 - (u64)FUZZ_MAX_PAGES * PAGE_SIZE)
+/* RAM outside the image, for large blocks and the FDT. */
+#define SPAN		(16 * GIB)
+#define SPAN_SIZE	(2 * GIB)
 
 struct blk {
-	unsigned int page;	/* image page of the block's start */
+	unsigned int page;	/* image page of the block's start, or SPAN_PAGE + n */
 	unsigned int order;
 };
+
+/* Pages from here on are pages of SPAN, not of the image. */
+#define SPAN_PAGE	BIT(20)
 
 /* The seed being made: header and image, each word raw or base-relative. */
 static struct {
 	struct fuzz_hdr h;
-	uint64_t img[FUZZ_MAX_PAGES * WPP];
+	u64 img[FUZZ_MAX_PAGES * WPP];
 	bool rel[FUZZ_MAX_PAGES * WPP];
 	unsigned int root;		/* image page of the root */
 	unsigned int next;		/* next image page for a tree page */
@@ -54,9 +60,11 @@ static void die(const char *what)
 	exit(1);
 }
 
-static uint64_t page_phys(unsigned int page)
+static u64 page_phys(unsigned int page)
 {
-	return s.h.phys_base + (uint64_t)page * PAGE_SIZE;
+	if (page >= SPAN_PAGE)
+		return SPAN + (u64)(page - SPAN_PAGE) * PAGE_SIZE;
+	return s.h.phys_base + (u64)page * PAGE_SIZE;
 }
 
 static unsigned long key_of(unsigned int page, unsigned int order)
@@ -68,23 +76,20 @@ static unsigned long key_of(unsigned int page, unsigned int order)
 	return key;
 }
 
-static void seed_init(uint64_t base, unsigned int pages)
+static void seed_init(u64 base, unsigned int pages)
 {
 	memset(&s, 0, sizeof(s));
 	s.h.pages = pages;
 	s.h.phys_base = base;
-	s.h.ram = pages == 64 ? ~0ULL : (1ULL << pages) - 1;
+	s.h.garbage = FUZZ_GARBAGE_RANDOM;
+	s.h.seed = 0x5eed;
+	s.h.spans[0] = (struct fuzz_span){ SPAN, SPAN_SIZE, FUZZ_KIND_OK };
 	s.limit = 32;
-}
-
-static unsigned int level_shift(unsigned int level)
-{
-	return KHO_RADIX_LEAF_SHIFT + (level - 1) * KHO_RADIX_TABLE_SHIFT;
 }
 
 static unsigned int index_at(unsigned long key, unsigned int level)
 {
-	return (key >> level_shift(level)) & (KHO_RADIX_TABLE_ENTRIES - 1);
+	return (key >> kho_radix_level_shift(level)) & (KHO_RADIX_TABLE_ENTRIES - 1);
 }
 
 static unsigned int take_page(void)
@@ -138,15 +143,15 @@ static void build(const struct blk *blks, unsigned int nr, unsigned int root)
 
 	s.root = root;
 	s.next = root ? 0 : 1;
-	s.h.root = (uint64_t)root * PAGE_SIZE;
+	s.h.root = (u64)root * PAGE_SIZE;
 	page_of[0] = root;
 	s.tree_pages = 1;
 	for (i = 1; i < ps.nr; i++)
 		page_of[i] = take_page();
 
 	for (i = 0; i < ps.nr; i++) {
-		const uint64_t *src = phys_to_virt(ps.phys[i]);
-		uint64_t *dst = &s.img[page_of[i] * WPP];
+		const u64 *src = phys_to_virt(ps.phys[i]);
+		u64 *dst = &s.img[page_of[i] * WPP];
 
 		for (j = 0; j < WPP; j++) {
 			if (!src[j])
@@ -159,7 +164,7 @@ static void build(const struct blk *blks, unsigned int nr, unsigned int root)
 				;
 			if (k == ps.nr)
 				die("entry to an unknown page");
-			dst[j] = (uint64_t)page_of[k] * PAGE_SIZE;
+			dst[j] = (u64)page_of[k] * PAGE_SIZE;
 			s.rel[page_of[i] * WPP + j] = true;
 		}
 	}
@@ -196,7 +201,7 @@ static void hand_key(unsigned long key)
 	for (level = KHO_RADIX_TOP_LEVEL; level > 0; level--) {
 		w = page * WPP + index_at(key, level);
 		if (!s.rel[w]) {
-			s.img[w] = (uint64_t)take_page() * PAGE_SIZE;
+			s.img[w] = (u64)take_page() * PAGE_SIZE;
 			s.rel[w] = true;
 		}
 		page = s.img[w] / PAGE_SIZE;
@@ -205,15 +210,28 @@ static void hand_key(unsigned long key)
 	s.img[w] |= 1ULL << (key % 64);
 }
 
+/* Preset the storage word of image page @page. */
+static unsigned int nr_storage;
+static struct {
+	unsigned int page;
+	u64 value;
+} storage[FUZZ_MAX_PAGES];
+
+static void preset_storage(unsigned int page, u64 value)
+{
+	storage[nr_storage].page = page;
+	storage[nr_storage++].value = value;
+}
+
 /* The budget that is exactly enough for the tree and its blocks. */
 static unsigned int exact_budget(void)
 {
-	return s.tree_pages + s.preserved + 1;
+	return s.tree_pages + 1;
 }
 
 static void emit(const char *name)
 {
-	uint8_t buf[FUZZ_HDR_BYTES + FUZZ_REC_BYTES * 512], *p = buf;
+	u8 buf[FUZZ_HDR_BYTES + FUZZ_REC_BYTES * 512], *p = buf;
 	char path[4096];
 	unsigned int w;
 	FILE *f;
@@ -229,6 +247,11 @@ static void emit(const char *name)
 		fuzz_put(p + 4, s.img[w], 8);
 		p += FUZZ_REC_BYTES;
 	}
+	for (w = 0; w < nr_storage; w++, p += FUZZ_REC_BYTES) {
+		fuzz_put(p, storage[w].page | FUZZ_STORAGE, 4);
+		fuzz_put(p + 4, storage[w].value, 8);
+	}
+	nr_storage = 0;
 	snprintf(path, sizeof(path), "%s/%s", outdir, name);
 	f = fopen(path, "wb");
 	if (!f || fwrite(buf, 1, p - buf, f) != (size_t)(p - buf) || fclose(f))
@@ -253,6 +276,9 @@ static void valid_seeds(void)
 	static const struct blk one[] = { { 40, 0 } };
 	static const struct blk few[] = { { 16, 2 }, { 20, 0 }, { 22, 1 } };
 	static const struct blk top[] = { { 40, 0 }, { 42, 1 }, { 56, 2 }, { 62, 0 } };
+	static const struct blk big[] = {
+		{ SPAN_PAGE, 18 }, { SPAN_PAGE + (GIB >> PAGE_SHIFT), 9 }, { 40, 0 },
+	};
 	struct blk dense[18];
 	unsigned int i, w;
 
@@ -297,10 +323,7 @@ static void valid_seeds(void)
 	s.h.budget = exact_budget();
 	emit("ok--exact-budget");
 
-	/*
-	 * No keys, but 40 empty leaves below one table: valid, and more pages
-	 * than the validator's first page set holds.
-	 */
+	/* No keys, but 40 empty leaves below one table. */
 	seed_init(GIB, 64);
 	build(NULL, 0, 0);
 	s.limit = 64;
@@ -308,117 +331,141 @@ static void valid_seeds(void)
 	w = entry_word(BIT(KHO_RADIX_KEY_WIDTH - 1), 1);
 	s.img[page_at(BIT(KHO_RADIX_KEY_WIDTH - 1), 0) * WPP] = 0;
 	for (i = 1; i < 40; i++) {
-		s.img[w + i] = (uint64_t)take_page() * PAGE_SIZE;
+		s.img[w + i] = (u64)take_page() * PAGE_SIZE;
 		s.rel[w + i] = true;
 	}
 	emit("ok--many-empty-leaves");
 
-	/* Holes and scratch where neither tree pages nor blocks are. */
+	/* Holes, scratch and NOMAP where neither tree pages nor blocks are. */
 	mixed_tree();
-	s.h.ram &= ~(0xfULL << 28 | 0x7ULL << 53);
-	s.h.forbidden = 0xfULL << 56;
+	for (i = 28; i < 32; i++)
+		s.h.kind[i] = FUZZ_KIND_HOLE;
+	for (i = 53; i < 56; i++)
+		s.h.kind[i] = FUZZ_KIND_NOMAP;
+	for (i = 56; i < 60; i++)
+		s.h.kind[i] = FUZZ_KIND_SCRATCH;
+	s.h.spans[1] = (struct fuzz_span){ 4 * GIB, GIB, FUZZ_KIND_SCRATCH };
 	emit("ok--holes-and-scratch");
+
+	/* Large blocks in the span, the FDT after the image and in a block. */
+	seed_init(GIB, 64);
+	build(big, ARRAY_SIZE(big), 0);
+	s.h.fdt_pages = 2;
+	/* Relative to the image's end. */
+	s.h.fdt = SPAN + GIB + (4 << 20) - (GIB + 64 * PAGE_SIZE);
+	emit("ok--fdt-in-span");
+	s.h.fdt = SPAN + PAGE_SIZE - (GIB + 64 * PAGE_SIZE);
+	emit("ok--fdt-in-block");
+
+	/* Storage all ones, and marks naming the root's position. */
+	mixed_tree();
+	s.h.garbage = FUZZ_GARBAGE_ONES;
+	emit("ok--storage-ones");
+	mixed_tree();
+	s.h.garbage = FUZZ_GARBAGE_MARKS;
+	for (i = 0; i < 8; i++)
+		preset_storage(i, 0xa5UL << 56 | KHO_RADIX_TOP_LEVEL);
+	emit("ok--storage-marks");
+}
+
+/* The mixed tree with image page @page of @kind. */
+static void mixed_kind(unsigned int page, unsigned int kind, const char *name)
+{
+	mixed_tree();
+	s.h.kind[page] = kind;
+	emit(name);
+}
+
+/* The mixed tree and one block more. */
+static void mixed_plus(struct blk b, const char *name)
+{
+	struct blk extra[ARRAY_SIZE(mixed) + 1];
+
+	memcpy(extra, mixed, sizeof(mixed));
+	extra[ARRAY_SIZE(mixed)] = b;
+	seed_init(GIB, 64);
+	build(extra, ARRAY_SIZE(extra), 0);
+	emit(name);
 }
 
 static void corrupt_seeds(void)
 {
 	const unsigned long k40 = key_of(40, 0), k44 = key_of(44, 1);
 	const unsigned int wide_idx = 1U << (KHO_RADIX_KEY_WIDTH -
-					     level_shift(KHO_RADIX_TOP_LEVEL));
-	struct blk extra[ARRAY_SIZE(mixed) + 1];
+					     kho_radix_level_shift(KHO_RADIX_TOP_LEVEL));
 	unsigned int w;
 
 	mixed_tree();
 	s.img[entry_word(k40, 2)] += 8;
-	emit("misaligned-tree-page--entry");
+	emit("entry-not-page-aligned--entry");
 
 	mixed_tree();
 	s.h.root = 8;
-	emit("misaligned-tree-page--root");
+	emit("root-not-page-aligned--root");
 
 	mixed_tree();
 	s.img[entry_word(k40, 1)] = 70 * PAGE_SIZE;
-	emit("tree-page-outside-ram--past-image");
+	emit("entry-outside-ram--past-image");
 
 	mixed_tree();
-	s.h.ram &= ~(1ULL << page_at(k40, 0));
-	emit("tree-page-outside-ram--hole");
+	s.h.kind[page_at(k40, 0)] = FUZZ_KIND_HOLE;
+	emit("entry-outside-ram--hole");
 
 	mixed_tree();
 	s.h.root = 100 * PAGE_SIZE;
-	emit("tree-page-outside-ram--root");
+	emit("root-outside-ram--root");
 
 	mixed_tree();
-	s.h.forbidden = 1ULL << page_at(k44, 0);
-	emit("tree-page-overlaps--scratch-leaf");
+	s.h.kind[page_at(k44, 0)] = FUZZ_KIND_SCRATCH;
+	emit("entry-in-scratch-memory--leaf");
 
 	mixed_tree();
-	s.h.forbidden = 1ULL << s.root;
-	emit("tree-page-overlaps--scratch-root");
+	s.h.kind[s.root] = FUZZ_KIND_SCRATCH;
+	emit("root-in-scratch-memory--root");
+
+	mixed_tree();
+	s.h.kind[page_at(k44, 1)] = FUZZ_KIND_NOMAP;
+	emit("entry-outside-the-linear-map--table");
+
+	mixed_tree();
+	s.h.kind[page_at(k40, 0)] = FUZZ_KIND_IMAGE;
+	emit("entry-over-the-kernel-image--leaf");
+
+	mixed_tree();
+	s.h.kind[page_at(k40, 2)] = FUZZ_KIND_RESERVED;
+	emit("entry-over-reserved-memory--table");
 
 	mixed_tree();
 	w = entry_word(k40, 1);
 	s.img[w + 1] = s.img[w];
 	s.rel[w + 1] = true;
-	emit("tree-page-reached-twice--shared-leaf");
+	emit("entry-reached-twice--shared-leaf");
 
 	mixed_tree();
 	w = s.root * WPP + 3;
-	s.img[w] = (uint64_t)s.root * PAGE_SIZE;
+	s.img[w] = (u64)s.root * PAGE_SIZE;
 	s.rel[w] = true;
-	emit("tree-page-reached-twice--cycle");
+	emit("entry-reached-twice--cycle");
 
 	mixed_tree();
-	hand_key((unsigned long)wide_idx << level_shift(KHO_RADIX_TOP_LEVEL) | 5);
-	emit("invalid-key--too-wide");
-
-	mixed_tree();
-	hand_key(0);
-	emit("invalid-key--zero");
-
-	/* The last page of the physical space: its end would be 2^64. */
-	seed_init(TOP_BASE, 64);
-	build(mixed, 1, 0);
-	hand_key(BIT(KHO_RADIX_KEY_WIDTH) - 1);
-	emit("invalid-key--wraps");
-
-	memcpy(extra, mixed, sizeof(mixed));
-	extra[ARRAY_SIZE(mixed)] = (struct blk){ 70, 0 };
-	seed_init(GIB, 64);
-	build(extra, ARRAY_SIZE(extra), 0);
-	emit("preserved-block-outside-ram--past-image");
-
-	mixed_tree();
-	s.h.ram &= ~(1ULL << 41);
-	emit("preserved-block-outside-ram--hole");
-
-	mixed_tree();
-	s.h.forbidden = 1ULL << 42;
-	emit("preserved-block-overlaps--scratch");
-
-	extra[ARRAY_SIZE(mixed)] = (struct blk){ 33, 0 };
-	seed_init(GIB, 64);
-	build(extra, ARRAY_SIZE(extra), 0);
-	emit("overlapping-preserved-blocks--order-0-in-order-3");
+	w = s.root * WPP + wide_idx;
+	s.img[w] = s.img[entry_word(k40, KHO_RADIX_TOP_LEVEL)];
+	s.rel[w] = true;
+	emit("entry-beyond-the-widest-key--root");
 
 	mixed_tree();
 	s.h.budget = exact_budget() - 1;
-	emit("more-tree-and-preserved-pages-than-ram--one-short");
+	emit("entry-past-the-work-limit--one-short");
 
-	extra[ARRAY_SIZE(mixed)] = (struct blk){ 2, 0 };
-	seed_init(GIB, 64);
-	build(extra, ARRAY_SIZE(extra), 0);
-	emit("tree-page-inside-a-preserved-block--page-2");
-
-	for (w = 1; w <= 3; w++) {
-		char name[80];
-
-		mixed_tree();
-		s.h.fail_at = w;
-		snprintf(name, sizeof(name),
-			 "out-of-memory-while-vetting-the-tree--alloc-%u", w);
-		emit(name);
-	}
+	mixed_plus((struct blk){ 70, 0 }, "block-outside-ram--past-image");
+	mixed_kind(41, FUZZ_KIND_HOLE, "block-outside-ram--hole");
+	mixed_kind(42, FUZZ_KIND_SCRATCH, "block-in-scratch-memory--scratch");
+	/* The kind reached into; fails while the straddle label bug lasts. */
+	mixed_kind(33, FUZZ_KIND_NOMAP, "block-outside-the-linear-map--straddling-label-bug");
+	mixed_kind(60, FUZZ_KIND_IMAGE, "block-over-the-kernel-image--image");
+	mixed_kind(63, FUZZ_KIND_RESERVED, "block-over-reserved-memory--reserved");
+	mixed_plus((struct blk){ 33, 0 }, "block-inside-a-larger-block--order-0-in-order-3");
+	mixed_plus((struct blk){ 2, 0 }, "block-holding-a-tree-page--page-2");
 }
 
 int main(int argc, char **argv)

@@ -7,10 +7,12 @@
  *   fuzz-replay [FILE|DIR...]      (default: $CORPUS, else ./corpus)
  *
  * A broken invariant aborts the run. Files named OUTCOME--WHAT (as
- * corpus_gen writes them) must also end with that outcome: "ok" for an
- * accepted tree, else the reason for refusing it with every character but
- * letters and digits turned into '-' and letters in lower case, as in
- * "tree-page-outside-ram".
+ * corpus_gen writes them) must also end with that outcome, with every
+ * character but letters and digits turned into '-' and letters in lower
+ * case: "ok" when
+ * nothing was refused, "root-outside-ram", "dropped" when the machine would
+ * drop the handover before vetting, else the refusals, as in
+ * "entry-reached-twice-block-inside-a-larger-block".
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -27,7 +29,7 @@ static unsigned int n, passed, failed;
 
 static void outcome(char *buf, size_t len)
 {
-	const char *s = fuzz_last_err ? fuzz_last_why : "ok";
+	const char *s = fuzz_last_outcome;
 	size_t i;
 
 	for (i = 0; s && s[i] && i + 1 < len; i++)
@@ -39,7 +41,7 @@ static void run_file(const char *path)
 {
 	const char *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 	const char *sep = strstr(name, "--");
-	static uint8_t data[1 << 20];
+	static u8 data[1 << 20];
 	char got[128];
 	size_t size;
 	FILE *f;

@@ -6,7 +6,8 @@
  * suites of this harness's own kind (KHO_SUITE()). Every case runs with a
  * fresh failure counter; afterwards the runner fails it if a tree lock is
  * still held or if the page allocator has more (or fewer) live pages than
- * before, so each case must free what it builds.
+ * before, so each case must free what it builds. A case of ours must also
+ * make at least one check; how many passed is printed after it.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 
 #include <kunit/test.h>
 #include <linux/io.h>
+#include <linux/kernel.h>
 #include <linux/sched.h>
 #include <linux/string.h>
 
@@ -24,10 +26,16 @@
 #define MAX_REPORTS	10
 
 static unsigned int case_failures;
-static uint64_t seed;
+static u64 seed;
+
+unsigned long kho_test_checks;
 
 static const struct kho_test_suite *const suites[] = {
-	&in_check_suite,
+	&in_check_vet_suite,
+	&in_check_refuse_suite,
+	&in_check_reserve_suite,
+	&in_check_busy_suite,
+	&in_check_random_suite,
 };
 
 void kho_test_fail(const char *file, int line, const char *fmt, ...)
@@ -61,7 +69,7 @@ unsigned long kho_test_env(const char *name, unsigned long dflt)
 	return val && *val ? strtoul(val, NULL, 0) : dflt;
 }
 
-uint64_t kho_test_seed(void)
+u64 kho_test_seed(void)
 {
 	return seed;
 }
@@ -156,11 +164,21 @@ static void run_case(struct runner *r, const char *name,
 		return;
 
 	case_failures = 0;
-	if (tc)
+	kho_test_checks = 0;
+	if (tc) {
 		tc->run();
-	else if (!kunit_shim_run_case(ks, kc))
+		if (!kho_test_checks)
+			kho_test_fail(__FILE__, __LINE__, "no checks made");
+		else
+			kho_test_diag("%s: %lu of %lu checks passed", name,
+				      kho_test_checks - min_t(unsigned long, case_failures,
+							      kho_test_checks),
+				      kho_test_checks);
+	} else if (!kunit_shim_run_case(ks, kc)) {
 		case_failures++;
+	}
 	current->fail_nth = 0;
+	kho_shim_phys_delta = 0;
 	kho_shim_set_alloc_hook(NULL, NULL);
 	if (kho_shim_locks_held())
 		kho_test_fail(__FILE__, __LINE__, "%u lock(s) left held",
@@ -190,7 +208,7 @@ int main(void)
 
 	seed = kho_test_env("SEED", 0);
 	if (!seed)
-		seed = (uint64_t)time(NULL) ^ ((uint64_t)clock() << 32);
+		seed = (u64)time(NULL) ^ ((u64)clock() << 32);
 
 	ks = kunit_shim_suites(&nr_ks);
 	for (s = 0; s < nr_ks; s++)

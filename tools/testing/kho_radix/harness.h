@@ -33,7 +33,11 @@ struct kho_test_suite {
 		#suite_name, table, ARRAY_SIZE(table)	\
 	}
 
-extern const struct kho_test_suite in_check_suite;
+extern const struct kho_test_suite in_check_vet_suite;
+extern const struct kho_test_suite in_check_refuse_suite;
+extern const struct kho_test_suite in_check_reserve_suite;
+extern const struct kho_test_suite in_check_busy_suite;
+extern const struct kho_test_suite in_check_random_suite;
 
 /* The KUnit suites built in (kunit.c), and one of their cases run. */
 struct kunit_suite;
@@ -45,9 +49,16 @@ bool kunit_shim_run_case(const struct kunit_suite *suite,
 void __printf(3, 4) kho_test_fail(const char *file, int line, const char *fmt, ...);
 void __printf(1, 2) kho_test_diag(const char *fmt, ...);
 
+/*
+ * Checks the current case made; the runner reports them and fails a case
+ * that made none, so that a test which checks nothing cannot pass.
+ */
+extern unsigned long kho_test_checks;
+
 #define EXPECT(cond)							\
 	({								\
 		bool __ok = (cond);					\
+		kho_test_checks++;					\
 		if (!__ok)						\
 			kho_test_fail(__FILE__, __LINE__, "%s", #cond);	\
 		__ok;							\
@@ -57,6 +68,7 @@ void __printf(1, 2) kho_test_diag(const char *fmt, ...);
 	({								\
 		unsigned long long __a = (a), __b = (b);		\
 		bool __ok = __a == __b;					\
+		kho_test_checks++;					\
 		if (!__ok)						\
 			kho_test_fail(__FILE__, __LINE__,		\
 				      "%s == %s: %#llx != %#llx",	\
@@ -68,13 +80,13 @@ void __printf(1, 2) kho_test_diag(const char *fmt, ...);
 #define ASSERT_EQ(a, b)		do { if (!EXPECT_EQ(a, b)) return; } while (0)
 
 /* Tuning from the environment: SEED, OPS (random ops). */
-uint64_t kho_test_seed(void);
+u64 kho_test_seed(void);
 unsigned long kho_test_env(const char *name, unsigned long dflt);
 
 /* splitmix64: small, seedable, good enough to spread keys. */
-static inline uint64_t kho_rand(uint64_t *state)
+static inline u64 kho_rand(u64 *state)
 {
-	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+	u64 z = (*state += 0x9e3779b97f4a7c15ULL);
 
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;

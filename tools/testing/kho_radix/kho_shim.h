@@ -14,6 +14,9 @@
 /* Pages handed out by get_zeroed_page() and not yet freed. */
 unsigned long kho_shim_pages_live(void);
 
+/* Whether @page was handed out by get_zeroed_page() and not freed since. */
+bool kho_shim_page_live(const void *page);
+
 /* Calls to get_zeroed_page() so far, failed ones included. */
 unsigned long kho_shim_alloc_calls(void);
 

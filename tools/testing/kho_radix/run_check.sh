@@ -11,7 +11,12 @@ echo "1..$#"
 n=0 passed=0 failed=0 status=0
 for run in "$@"; do
 	n=$((n + 1))
-	name=$(basename "${run##* }")
+	# The first word that is not VAR=value names the run.
+	name=
+	for word in $run; do
+		[[ $word == *=* && -z $name && $word != -* ]] && continue
+		name=${name:-$(basename "$word")}
+	done
 	log=$(mktemp)
 	env $run >"$log" 2>&1
 	rc=$?

@@ -3,6 +3,8 @@
  * The page allocator and mutexes that kernel/liveupdate/kho_radix_tree.c
  * expects, instrumented to catch what the kernel would only catch with
  * debug options: leaks, allocation under a lock, unpaired lock operations.
+ * It also knows which pages are live, so that the validator's simulated
+ * machine (in_check_machine.c) can tell a tree page from a made-up address.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -27,6 +29,69 @@ static void *alloc_hook_arg;
 static unsigned long hook_base;
 static bool in_hook;
 static unsigned int locks_held;
+
+/*
+ * The live pages, as an open-addressing hash set of their addresses with
+ * tombstones; rebuilt when it fills up. Slot values: 0 free, 1 tombstone.
+ */
+static uintptr_t *live_set;
+static size_t live_cap, live_used;
+
+static size_t live_slot(uintptr_t page)
+{
+	return (page / PAGE_SIZE * 0x9e3779b97f4a7c15ULL) & (live_cap - 1);
+}
+
+static void live_insert(uintptr_t page);
+
+static void live_rebuild(void)
+{
+	uintptr_t *old = live_set;
+	size_t i, old_cap = live_cap;
+
+	live_cap = live_cap ? live_cap * 2 : 1024;
+	while (live_cap < 4 * kho_shim_pages_live())
+		live_cap *= 2;
+	live_set = calloc(live_cap, sizeof(*live_set));
+	if (!live_set)
+		kho_shim_fatal("out of memory in the harness itself");
+	live_used = 0;
+	for (i = 0; i < old_cap; i++)
+		if (old[i] > 1)
+			live_insert(old[i]);
+	free(old);
+}
+
+static void live_insert(uintptr_t page)
+{
+	size_t i;
+
+	if (2 * (live_used + 1) > live_cap)
+		live_rebuild();
+	for (i = live_slot(page); live_set[i] > 1; i = (i + 1) & (live_cap - 1))
+		;
+	if (!live_set[i])
+		live_used++;
+	live_set[i] = page;
+}
+
+/* The slot of @page, or live_cap if it is not live. */
+static size_t live_find(uintptr_t page)
+{
+	size_t i;
+
+	if (!live_cap)
+		return 0;
+	for (i = live_slot(page); live_set[i]; i = (i + 1) & (live_cap - 1))
+		if (live_set[i] == page)
+			return i;
+	return live_cap;
+}
+
+bool kho_shim_page_live(const void *page)
+{
+	return live_cap && live_find((uintptr_t)page) < live_cap;
+}
 
 void kho_shim_fatal(const char *fmt, ...)
 {
@@ -91,17 +156,31 @@ unsigned long get_zeroed_page(gfp_t gfp)
 		kho_shim_fatal("out of memory in the harness itself");
 	memset(page, 0, PAGE_SIZE);
 	nr_allocated++;
+	live_insert((uintptr_t)page);
 	return (unsigned long)page;
 }
 
 void free_page(unsigned long addr)
 {
+	size_t slot;
+
 	if (!addr)
 		return;
 	if (addr & (PAGE_SIZE - 1))
 		kho_shim_fatal("%s(%#lx): not a page address", __func__, addr);
+	slot = live_find(addr);
+	if (slot >= live_cap)
+		kho_shim_fatal("%s(%#lx): not a live page", __func__, addr);
+	live_set[slot] = 1;
 	free((void *)addr);
 	nr_freed++;
+	/* Nothing live: the set goes too, so that no memory outlives the run. */
+	if (!kho_shim_pages_live()) {
+		free(live_set);
+		live_set = NULL;
+		live_cap = 0;
+		live_used = 0;
+	}
 }
 
 void mutex_init(struct mutex *lock)

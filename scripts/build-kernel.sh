@@ -23,8 +23,8 @@ flavor=${4:-stock}
 repo=$(cd "$(dirname "$0")/.." && pwd)
 jobs=${JOBS:-$(($(nproc) + 1))}
 
-say() { printf '[build] %s\n' "$*" >&2; }
-die() { printf '[build] error: %s\n' "$*" >&2; exit 1; }
+KHO_TAG=build
+. "$(dirname "$0")/lib.sh"
 
 frags=("$repo/configs/test.config")
 [ "$flavor" = ours ] && frags+=("$repo/configs/ours.config")
@@ -77,6 +77,20 @@ fi
 
 say "building $(basename "$out") from $src (jobs=$jobs)"
 t0=$(date +%s)
+# A cold build takes minutes: say once a minute how far it got.
+touch "$out/.kho-build-start"
+# It holds no lock (fd 9) and ends with this script.
+parent=$$
+(
+	set +e +o pipefail	# find may meet files make is replacing
+	while sleep 60 && kill -0 "$parent" 2>/dev/null; do
+		n=$(find "$out" -name '*.o' -newer "$out/.kho-build-start" 2>/dev/null | wc -l)
+		say "$(basename "$out"): $n objects compiled, $(($(date +%s) - t0)) s"
+	done
+) 9>&- &
+ticker=$!
+trap 'kill $ticker 2>/dev/null || true' EXIT
 "${mk[@]}" bzImage modules
 "${mk[@]}" headers_install INSTALL_HDR_PATH="$out/hdr" >/dev/null
+kill $ticker 2>/dev/null || true
 say "built $out/arch/x86/boot/bzImage in $(($(date +%s) - t0)) s"

@@ -43,10 +43,7 @@ mapfile -t rst < <(cd "$KHO_REPO" && git ls-files -co --exclude-standard -- 'Doc
 mapfile -t srcs < <(cd "$KHO_REPO" && sed -n 's/^\.\. kernel-doc:: *//p' "${rst[@]}" | sort -u)
 
 n=0 failed=0
-result() {
-	n=$((n + 1))
-	if [ "$1" = ok ]; then echo "ok $n $2"; else echo "not ok $n $2 # $3"; failed=$((failed + 1)); fi
-}
+result() { ktap "$@"; n=$KTAP_N failed=$KTAP_FAILED; }
 
 echo "KTAP version 1"
 

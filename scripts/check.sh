@@ -16,28 +16,102 @@ want() { printf '%s\n' "${groups[@]}" | grep -qx "$1"; }
 export KHO_RESULTS=$KHO_BUILD/results.check
 mkdir -p "$KHO_BUILD"
 : > "$KHO_RESULTS"
+# No result of an earlier run may be read as one of this run.
+rm -rf "$KHO_BUILD/logs" "$KHO_BUILD/scenarios"
+mkdir -p "$KHO_BUILD/logs"
 t_start=$(date +%s)
 echo "KTAP version 1"
+
+# Tuning knobs of the runners are for hand runs only: `make check` runs
+# the same cases with the same seeds every time, and prints the seeds.
+unset FILTER OPS LARGE BENCH_GIB CORPUS FUZZ_TIME KUNIT_TIMEOUT \
+	KHO_EXPECT KHO_CMDLINE_EXTRA KHO_INITRD_EXTRA KHO_NODES KHO_REPORT_WARNINGS KHO_KUNIT \
+	KHO_NO5LVL
+export SEED=1 FUZZ_SEED=1
+echo "# seeds: SEED=$SEED FUZZ_SEED=$FUZZ_SEED"
+
+count() { wc -l < "$KHO_RESULTS"; }
+declared=0
+# The closing lines, also when this script stops early: results declared
+# but never recorded are failures.
+finish() {
+	local rc=$? pass fail got
+	trap - EXIT
+	if [ "${done_all:-0}" != 1 ]; then
+		kho_result "check" fail "check.sh stopped early (exit status $rc)" >/dev/null
+	fi
+	got=$(count)
+	if [ "$got" -lt "$declared" ]; then
+		kho_result "check.declared" fail "$got results recorded, $declared declared" >/dev/null
+	fi
+	pass=$(grep -c '^ok ' "$KHO_RESULTS")
+	fail=$(grep -c '^not ok ' "$KHO_RESULTS")
+	echo "1..$((pass + fail))"
+	echo "# check took $(($(date +%s) - t_start)) s; $declared results declared; logs in $KHO_BUILD/logs"
+	grep '^not ok ' "$KHO_RESULTS" | sed 's/^/# failed: /'
+	echo "$pass passed, $fail failed"
+	[ "$fail" = 0 ]
+	exit
+}
+trap finish EXIT
+
+# group NAME DECLARED TIMEOUT CMD...: run one group of tests, which
+# declares before it runs how many results it records at least.  A group
+# that records fewer, or runs out of time, records a failure of its own.
+group() {
+	local name=$1 want=$2 tmo=$3 before got rc=0 t0=$SECONDS
+	shift 3
+	declared=$((declared + want))
+	echo "# group $name: at least $want results, timeout ${tmo}s"
+	before=$(count)
+	timeout -k 10 "$tmo" "$@" || rc=$?
+	got=$(($(count) - before))
+	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+		kho_result "$name" fail "timeout after ${tmo}s, $got results"
+	elif [ "$got" -lt "$want" ]; then
+		kho_result "$name" fail "$got of $want declared results recorded (exit status $rc)"
+	fi
+	echo "# group $name: $got results in $((SECONDS - t0)) s"
+}
 
 "$KHO_REPO/scripts/deps.sh" || exit 1
 
 # Userspace tests: each prints KTAP, possibly with one level of subtests;
 # every result line becomes one of ours ("PREFIX.parent.case").
+KTAP_TIMEOUT=1800
 run_ktap() {	# run_ktap PREFIX CMD...
-	local prefix=$1 log line rc=0 n=0 subs=()
+	local prefix=$1 log line rc=0 n=0 subs=() plan= top=0
 	shift
 	log=$KHO_BUILD/logs/$prefix.log
 	mkdir -p "$(dirname "$log")"
-	"$@" > "$log" 2>&1 || rc=$?
+	declared=$((declared + 1))
+	timeout -k 10 "$KTAP_TIMEOUT" "$@" > "$log" 2>&1 || rc=$?
 	while IFS= read -r line; do
 		if [[ $line =~ ^\ \ \ \ (ok|not\ ok)\ [0-9]+\ ([^#]*[^#\ ]) ]]; then
-			subs+=("${BASH_REMATCH[1]}|${BASH_REMATCH[2]}")
+			if [[ $line =~ \#\ *SKIP ]]; then
+				subs+=("skip|${BASH_REMATCH[2]}")
+			else
+				subs+=("${BASH_REMATCH[1]}|${BASH_REMATCH[2]}")
+			fi
 			continue
+		fi
+		if [[ $line =~ ^1\.\.([0-9]+)$ ]]; then
+			# Several KTAP documents in one log: no single plan.
+			if [ -z "$plan" ]; then plan=${BASH_REMATCH[1]}; else plan=many; fi
 		fi
 		[[ $line =~ ^(ok|not\ ok)\ [0-9]+\ ([^#]*[^#\ ]) ]] || continue
 		local st=${BASH_REMATCH[1]} name=${BASH_REMATCH[2]} sub
+		top=$((top + 1))
+		# A skipped test is not a pass.
+		if [[ $line =~ \#\ *SKIP ]]; then
+			kho_result "$prefix.$name" fail "skipped"
+			n=$((n + 1)) subs=()
+			continue
+		fi
 		for sub in "${subs[@]}"; do
-			if [ "${sub%%|*}" = ok ]; then
+			if [ "${sub%%|*}" = skip ]; then
+				kho_result "$prefix.$name.${sub#*|}" fail "skipped"
+			elif [ "${sub%%|*}" = ok ]; then
 				kho_result "$prefix.$name.${sub#*|}" ok
 			else
 				kho_result "$prefix.$name.${sub#*|}" fail "see $log"
@@ -53,7 +127,11 @@ run_ktap() {	# run_ktap PREFIX CMD...
 		fi
 		subs=()
 	done < "$log"
-	if [ "$n" = 0 ] || { [ "$rc" != 0 ] && ! grep -aq 'not ok ' "$log"; }; then
+	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+		kho_result "$prefix" fail "timeout after ${KTAP_TIMEOUT}s; see $log"
+	elif [ -n "$plan" ] && [ "$plan" != many ] && [ "$top" != "$plan" ]; then
+		kho_result "$prefix" fail "$top results for a plan of $plan; see $log"
+	elif [ "$n" = 0 ] || { [ "$rc" != 0 ] && ! grep -aq 'not ok ' "$log"; }; then
 		tail -n 40 "$log" >&2
 		kho_result "$prefix" fail "exit status $rc, $n results; see $log"
 	fi
@@ -76,74 +154,89 @@ if want unit; then
 	run_ktap memblock "$KHO_REPO/scripts/memblock-tests.sh"
 fi
 
-built=1
+# A kernel that does not build records its failure here; the groups that
+# need it still run and fail on their own ("kernel ... is not built").
+build() {	# build FLAVOR VARIANT
+	declared=$((declared + 1))
+	if (kho_kernel "$1" "$2" >/dev/null); then
+		kho_result "build.$1-$2" ok
+	else
+		kho_result "build.$1-$2" fail "see the build output above"
+	fi
+}
 if want kernels || want kunit || want base || want scenarios; then
-	for k in ours stock; do
-		if (kho_kernel "$k" test >/dev/null); then
-			kho_result "build.$k-test" ok
-		else
-			kho_result "build.$k-test" fail "see the build output above"
-			built=0
-		fi
-	done
+	build ours test
+	build stock test
 fi
 
-if want kunit && [ "$built" = 1 ]; then
-	"$KHO_REPO/scripts/kunit.sh" test || true
+# The KUnit cases of our two suites, as written in their sources.
+kunit_cases=$(cat "$KHO_REPO"/kernel/liveupdate/kho_kunit.c \
+	"$KHO_REPO"/kernel/liveupdate/kho_radix_kunit.c | grep -c 'KUNIT_CASE')
+if want kunit; then
+	group kunit-test "$kunit_cases" 900 "$KHO_REPO/scripts/kunit.sh" test
 fi
 
 if want base; then
-	"$KHO_REPO/scripts/base-selftests.sh" ours || true
+	group base-selftests 5 9000 "$KHO_REPO/scripts/base-selftests.sh" ours
 fi
 
-# Our QEMU scenarios.  Each is a chain of kernels (see scenario.sh).
+# Our QEMU scenarios.  Each is a chain of kernels (see scenario.sh) and
+# records one result; the report scenarios record their checks besides.
+scn() {		# scn NAME PLAN MODARGS VARIANT TIMEOUT [ENV=VALUE...]
+	local name=$1 plan=$2 args=$3 v=$4 t=$5
+	shift 5
+	group "scenario.$name" 1 $((t * 2 + 60)) env "$@" \
+		"$KHO_REPO/scripts/scenario.sh" "$name" "$plan" "$args" "$v" "$t"
+}
 run_scenarios() {	# run_scenarios VARIANT PREFIX TIMEOUT
-	local v=$1 p=$2 t=$3 s=$KHO_REPO/scripts/scenario.sh
-	"$s" "${p}ours-ours" ours,ours "" "$v" "$t" || true
-	"$s" "${p}chain" ours,ours,ours,ours "" "$v" "$t" || true
-	"$s" "${p}big-and-scattered" ours,ours "big_order=15,scattered=4096" "$v" "$t" || true
-	# KHO and a LUO memfd in the same handovers.
-	"$KHO_REPO/scripts/luo-scenario.sh" "${p}kho-and-luo" ours,ours,ours "" "$v" "$t" || true
+	local v=$1 p=$2 t=$3 r=$KHO_REPO/scripts
+	scn "${p}ours-ours" ours,ours "" "$v" "$t"
+	scn "${p}chain" ours,ours,ours,ours "" "$v" "$t"
+	scn "${p}big-and-scattered" ours,ours "big_order=15,scattered=4096" "$v" "$t"
+	# KHO and a LUO memfd in the same handovers.  LUO restores its memfd
+	# from an early_initcall; the guest then reads every pfn's flags and
+	# every incoming blob in debugfs, before and after the module's
+	# restores (a blob LUO freed must not be shown).
+	group "scenario.${p}kho-and-luo" 1 $((t * 3)) env KHO_CMDLINE_EXTRA=khotest.pfnwalk=1 \
+		"$r/luo-scenario.sh" "${p}kho-and-luo" ours,ours,ours "" "$v" "$t"
 	# kho-report before and after the kexec, checked against what was
 	# preserved (report-scenario.sh, report-check.py).
-	"$KHO_REPO/scripts/report-scenario.sh" "${p}report" ours,ours "" "$v" "$t" || true
-	KHO_REPORT_WARNINGS=fragmented "$KHO_REPO/scripts/report-scenario.sh" \
-		"${p}report-scattered" ours,ours scattered=4096 "$v" "$t" || true
+	group "scenario.${p}report" 1 $((t * 2)) \
+		"$r/report-scenario.sh" "${p}report" ours,ours "" "$v" "$t"
+	group "scenario.${p}report-scattered" 1 $((t * 2)) env KHO_REPORT_WARNINGS=fragmented \
+		"$r/report-scenario.sh" "${p}report-scattered" ours,ours scattered=4096 "$v" "$t"
+	# The shape of a hypervisor host (host-scenarios.sh).
+	group "scenario.${p}host" "$(grep -c '^[a-z]' "$r/host-scenarios.table")" $((t * 20)) \
+		"$r/host-scenarios.sh" "$v"
 	if [ "$v" = test ]; then
-		"$s" stock-to-ours stock,ours "" test "$t" || true
-		"$s" ours-to-stock ours,stock "" test "$t" || true
-		"$s" mixed-chain ours,stock,ours,stock "" test "$t" || true
-		"$KHO_REPO/scripts/luo-scenario.sh" kho-and-luo-mixed stock,ours,stock "" test "$t" || true
+		scn stock-to-ours stock,ours "" test "$t"
+		scn ours-to-stock ours,stock "" test "$t"
+		scn mixed-chain ours,stock,ours,stock "" test "$t"
+		group scenario.kho-and-luo-mixed 1 $((t * 3)) \
+			"$r/luo-scenario.sh" kho-and-luo-mixed stock,ours,stock "" test "$t"
 		# A successor booted with kho=off ignores the handover whole
 		# and boots as if cold, whichever kernel made it.
-		KHO_EXPECT="KHO: KHO is off, ignoring the handover" \
-			"$s" kho-off-successor ours,ours+kho=off scattered=4096 test "$t" || true
-		KHO_EXPECT="KHO: KHO is off, ignoring the handover" \
-			"$s" stock-to-kho-off stock,ours+kho=off "" test "$t" || true
+		scn kho-off-successor ours,ours+kho=off scattered=4096 test "$t" \
+			KHO_EXPECT="KHO: KHO is off, ignoring the handover"
+		scn stock-to-kho-off stock,ours+kho=off "" test "$t" \
+			KHO_EXPECT="KHO: KHO is off, ignoring the handover"
+		# Handovers damaged on purpose: one class of damage per kexec.
+		group scenario.corrupt "$(grep -c '^[a-z]' "$r/corrupt-scenarios.table")" \
+			$((t * 30)) "$r/corrupt-scenarios.sh" test
 	fi
+	# Early-boot fault injection: every failure point of the incoming path.
+	group "scenario.${p}fault-walk" 2 $((t * 60)) "$r/fault-walk.sh" "$v"
 }
 
-if want scenarios && [ "$built" = 1 ]; then
+if want scenarios; then
 	run_scenarios test "" 300
-	# Handovers damaged on purpose: one class of damage per kexec.
-	"$KHO_REPO/scripts/corrupt-scenarios.sh" test || true
 fi
 
 # The same on the debug kernel (KASAN, lockdep, DEBUG_VM): any report fails.
 if want debug; then
-	if (kho_kernel ours debug >/dev/null); then
-		kho_result "build.ours-debug" ok
-		"$KHO_REPO/scripts/kunit.sh" debug || true
-		run_scenarios debug debug- 900
-	else
-		kho_result "build.ours-debug" fail "see the build output above"
-	fi
+	build ours debug
+	group kunit-debug "$kunit_cases" 1800 "$KHO_REPO/scripts/kunit.sh" debug
+	run_scenarios debug debug- 900
 fi
 
-pass=$(grep -c '^ok ' "$KHO_RESULTS")
-fail=$(grep -c '^not ok ' "$KHO_RESULTS")
-echo "1..$((pass + fail))"
-echo "# check took $(($(date +%s) - t_start)) s; logs in $KHO_BUILD/logs"
-grep '^not ok ' "$KHO_RESULTS" | sed 's/^/# failed: /'
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+done_all=1

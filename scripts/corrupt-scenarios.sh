@@ -18,22 +18,8 @@ here=$(dirname "$0")
 variant=${1:-test}
 shift || true
 
-# class | the line the next kernel must print (a fixed substring of it)
-table='
-fdt-compatible|ignoring the handover: FDT is not kho-v4
-fdt-no-map|ignoring the handover: no preserved-memory-map
-fdt-map-size|ignoring the handover: preserved-memory-map of the wrong size
-root-misaligned|ignoring the handover: tree root not page aligned
-root-outside-ram|ignoring the handover: tree root outside RAM
-entry-misaligned|refused 1 table entries not page aligned
-entry-outside-ram|refused 1 table entries outside RAM
-entry-in-scratch|refused 1 table entries in scratch memory
-entry-twice|refused 1 table entries reached twice
-key-beyond|refused 1 table entries beyond the widest key
-block-outside-ram|refused 1 preserved blocks (4 KiB) outside RAM
-block-in-scratch|refused 1 preserved blocks (4 KiB) in scratch memory
-block-overlap|refused 1 preserved blocks (2048 KiB) inside a larger block
-tree-page-in-block|refused 1 preserved blocks (4 KiB) holding a tree page'
+# The classes and the line the next kernel must print for each.
+table=$(grep '^[a-z]' "$here/corrupt-scenarios.table")
 
 fail=0
 while IFS='|' read -r class line; do

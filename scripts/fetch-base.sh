@@ -13,8 +13,8 @@ set -euo pipefail
 cache=${KHO_CACHE:-$HOME/.cache/kho-stateless}
 suites=${KHO_BASE_SUITES:-"trixie-backports sid experimental"}
 
-say() { printf '[base] %s\n' "$*" >&2; }
-die() { printf '[base] error: %s\n' "$*" >&2; exit 1; }
+KHO_TAG=base
+. "$(dirname "$0")/lib.sh"
 
 check_73() {
 	local mk=$1/Makefile v p

@@ -11,8 +11,9 @@ KHO_TAG=kunit
 
 variant=${1:-test}
 name=kunit-$variant
+rm -f "$KHO_BUILD/logs/$name".*
 # A one-stage scenario: boot, run KUnit at boot, load the module, power off.
-"$KHO_REPO/scripts/scenario.sh" "$name" ours "" "$variant" "${KUNIT_TIMEOUT:-600}" >/dev/null || true
+KHO_KUNIT=1 "$KHO_REPO/scripts/scenario.sh" "$name" ours "" "$variant" "${KUNIT_TIMEOUT:-600}" >/dev/null || true
 log=$KHO_BUILD/logs/$name.log
 json=$KHO_BUILD/logs/$name.json
 python3 "$(kho_base)/tools/testing/kunit/kunit.py" parse --json="$json" < "$log" > "$log.parsed" 2>&1 || true

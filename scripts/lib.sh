@@ -12,6 +12,33 @@ export KHO_CACHE KHO_BUILD JOBS KVM
 say() { printf '[%s] %s\n' "${KHO_TAG:-kho}" "$*" >&2; }
 die() { printf '[%s] error: %s\n' "${KHO_TAG:-kho}" "$*" >&2; exit 1; }
 
+# ktap ok|fail|skip NAME [DIAG]: the next numbered KTAP result line on
+# stdout.  KTAP_N, KTAP_FAILED and KTAP_SKIPPED count them; a skip is
+# neither a pass nor a failure.
+KTAP_N=0 KTAP_FAILED=0 KTAP_SKIPPED=0
+ktap() {
+	KTAP_N=$((KTAP_N + 1))
+	case $1 in
+	ok) echo "ok $KTAP_N $2${3:+ # $3}" ;;
+	skip) echo "ok $KTAP_N $2 # SKIP ${3:-}"; KTAP_SKIPPED=$((KTAP_SKIPPED + 1)) ;;
+	*) echo "not ok $KTAP_N $2${3:+ # $3}"; KTAP_FAILED=$((KTAP_FAILED + 1)) ;;
+	esac
+}
+
+# kho_static NAME SRC HDR: a static nolibc program of the guest, built
+# against the UAPI headers HDR into $KHO_BUILD/init/NAME (when SRC is newer).
+kho_static() {
+	local out=$KHO_BUILD/init/$1
+	mkdir -p "$KHO_BUILD/init"
+	if [ ! -x "$out" ] || [ "$2" -nt "$out" ]; then
+		gcc -static -Os -nostdinc -nostdlib -fno-asynchronous-unwind-tables \
+		    -fno-ident -fno-stack-protector -Wall -Werror \
+		    -I "$3" -I "$(kho_base)/tools/include/nolibc" -o "$out" "$2" >&2 ||
+			die "static build of $(basename "$2") failed"
+	fi
+	echo "$out"
+}
+
 # The pristine base, fetched once.
 kho_base() {
 	[ -n "${KHO_BASE:-}" ] || KHO_BASE=$("$KHO_REPO/scripts/fetch-base.sh") ||
@@ -45,7 +72,11 @@ kho_mem() { [ "${1:-test}" = debug ] && echo 4G || echo 2G; }
 # Debug guests also boot with 4-level paging: under TCG with -cpu max (LA57),
 # the KASAN kernel twice reported a wild access in early IRQ handling, in
 # cpu_detect(), before any KHO code ran (2 of about 45 debug boots).
-kho_cmdline() { [ "${1:-test}" = debug ] && echo "kho_scratch=64M,1G,0 no5lvl" || true; }
+# KHO_NO5LVL=0 leaves it out (scripts/kasan-loop.sh).
+kho_cmdline() {
+	[ "${1:-test}" = debug ] || return 0
+	echo "kho_scratch=64M,1G,0$([ "${KHO_NO5LVL:-1}" = 0 ] || echo ' no5lvl')"
+}
 
 # kho_kernel FLAVOR VARIANT: build (incrementally) and print the build folder.
 kho_kernel() {
@@ -75,15 +106,7 @@ kho_module() {
 
 # kho_init_bin: the guest init, static nolibc, built against our UAPI headers.
 kho_init_bin() {
-	local hdr=$1 out=$KHO_BUILD/init/kho_init src=$KHO_REPO/tools/testing/selftests/kho/kho_init.c
-	mkdir -p "$KHO_BUILD/init"
-	if [ ! -x "$out" ] || [ "$src" -nt "$out" ]; then
-		gcc -static -Os -nostdinc -nostdlib -fno-asynchronous-unwind-tables \
-		    -fno-ident -fno-stack-protector -Wall -Werror \
-		    -I "$hdr" -I "$(kho_base)/tools/include/nolibc" -o "$out" "$src" >&2 ||
-			die "guest init build failed"
-	fi
-	echo "$out"
+	kho_static kho_init "$KHO_REPO/tools/testing/selftests/kho/kho_init.c" "$1"
 }
 
 # kho_qemu LOG TIMEOUT KERNEL INITRD CMDLINE [MEM]: one boot (and whatever
@@ -95,15 +118,18 @@ kho_qemu() {
 	[ "$KVM" = 1 ] && accel=(-accel kvm -cpu host)
 	mkdir -p "$(dirname "$log")"
 	# KHO_NODES=N splits memory and CPUs into N NUMA nodes (N divides 2).
-	local numa=() n nodes=${KHO_NODES:-1} size
+	local numa=() n nodes=${KHO_NODES:-1} size smp=2
 	if [ "$nodes" -gt 1 ]; then
+		# One socket per node: CPUs of one cache on two nodes make the
+		# kernel warn about the topology.
+		smp=2,sockets=$nodes,cores=$((2 / nodes)),threads=1
 		size=$(( ${mem%G} / nodes ))G
 		for ((n = 0; n < nodes; n++)); do
 			numa+=(-object memory-backend-ram,size=$size,id=m$n
 			       -numa node,nodeid=$n,cpus=$n,memdev=m$n)
 		done
 	fi
-	timeout --foreground -k 5 "$tmo" qemu-system-x86_64 "${accel[@]}" -m "$mem" -smp 2 \
+	timeout --foreground -k 5 "$tmo" qemu-system-x86_64 "${accel[@]}" -m "$mem" -smp "$smp" \
 		"${numa[@]}" -no-reboot -nographic -nodefaults -serial file:"$log" \
 		-kernel "$kernel" -initrd "$initrd" \
 		-append "console=ttyS0 panic=-1 oops=panic $cmdline" </dev/null
@@ -117,13 +143,8 @@ kho_splats() {
 # Results.  kho_result NAME STATUS [DIAG] records one KTAP line.
 KHO_RESULTS=${KHO_RESULTS:-$KHO_BUILD/results}
 kho_result() {
-	local n
 	mkdir -p "$(dirname "$KHO_RESULTS")"
 	[ -f "$KHO_RESULTS" ] || : > "$KHO_RESULTS"
-	n=$(($(wc -l < "$KHO_RESULTS") + 1))
-	if [ "$2" = ok ]; then
-		echo "ok $n $1" | tee -a "$KHO_RESULTS"
-	else
-		echo "not ok $n $1${3:+ # $3}" | tee -a "$KHO_RESULTS"
-	fi
+	KTAP_N=$(wc -l < "$KHO_RESULTS")
+	ktap "$2" "$1" "${3:-}" | tee -a "$KHO_RESULTS"
 }

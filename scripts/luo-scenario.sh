@@ -22,19 +22,12 @@ tmo=${5:-300}
 
 IFS=, read -r -a kernels <<< "$plan"
 hdr=$(kho_kdir "${kernels[0]}" "$variant")/hdr/include
-bin=$KHO_BUILD/init/luo_memfd
-src=$KHO_REPO/tools/testing/selftests/kho/luo_memfd.c
-mkdir -p "$(dirname "$bin")"
-if [ ! -x "$bin" ] || [ "$src" -nt "$bin" ]; then
-	gcc -static -Os -nostdinc -nostdlib -fno-asynchronous-unwind-tables \
-	    -fno-ident -fno-stack-protector -Wall -Werror \
-	    -I "$hdr" -I "$(kho_base)/tools/include/nolibc" -o "$bin" "$src" ||
-		{ kho_result "scenario.$name" fail "luo_memfd build failed"; exit 1; }
-fi
+bin=$(kho_static luo_memfd "$KHO_REPO/tools/testing/selftests/kho/luo_memfd.c" "$hdr") ||
+	{ kho_result "scenario.$name" fail "luo_memfd build failed"; exit 1; }
 
 export KHO_INITRD_EXTRA="dir /bin 0755 0 0
 file /bin/luo_memfd $bin 0755 0 0"
-export KHO_CMDLINE_EXTRA="khotest.luo=1 liveupdate=on"
+export KHO_CMDLINE_EXTRA="khotest.luo=1 liveupdate=on${KHO_CMDLINE_EXTRA:+ $KHO_CMDLINE_EXTRA}"
 KHO_EXPECT="luo_memfd: memfd contents verified" \
 	"$KHO_REPO/scripts/scenario.sh" "$name" "$plan" "$modargs" "$variant" "$tmo"
 rc=$?

@@ -17,15 +17,7 @@ mkdir -p "$logs"
 
 n=0
 failed=0
-result() {	# result ok|fail NAME [DIAG]
-	n=$((n + 1))
-	if [ "$1" = ok ]; then
-		echo "ok $n $2"
-	else
-		echo "not ok $n $2${3:+ # $3}"
-		failed=1
-	fi
-}
+result() { ktap "$@"; n=$KTAP_N; [ "$KTAP_FAILED" = 0 ] || failed=1; }
 
 # build VARIANT DIR [MAKE ARGS]: build the simulator in DIR.  The Makefile
 # finds the kernel sources by relative paths, so a second configuration is

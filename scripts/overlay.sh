@@ -17,8 +17,8 @@ base=$1
 ws=$2
 repo=$(cd "$(dirname "$0")/.." && pwd)
 
-say() { printf '[overlay] %s\n' "$*" >&2; }
-die() { printf '[overlay] error: %s\n' "$*" >&2; exit 1; }
+KHO_TAG=overlay
+. "$(dirname "$0")/lib.sh"
 
 # The kernel paths the repo may own.  tools/testing/selftests/kho is ours only
 # for files the base does not have: the base's own selftest files there are

@@ -5,7 +5,8 @@
 #   scenario.sh NAME PLAN [MODARGS] [VARIANT] [TIMEOUT] [MEM]
 #
 # PLAN is the comma-separated list of kernels booted in turn (ours, stock;
-# NAME+WORD also puts WORD on that stage's command line, as in ours+kho=off),
+# NAME+WORD also puts WORD on that stage's command line, as in ours+kho=off;
+# NAME+W1+W2 two words, and ';' in a word stands for a comma),
 # MODARGS extra kho_scenario parameters (comma-separated), VARIANT the
 # kernel config (test or debug).  The kernels must already be built.  The
 # serial log is kept in $KHO_BUILD/logs/NAME.log and printed on failure.
@@ -29,9 +30,14 @@ nr=${#stages[@]}
 kernels=("${stages[@]%%+*}")
 word1=
 [[ ${stages[0]} == *+* ]] && word1=${stages[0]#*+}
+# As the guest init reads a plan word: '+' between words, ';' for a comma.
+word1=${word1//+/ }
+word1=${word1//;/,}
 work=$KHO_BUILD/scenarios/$name
 log=$KHO_BUILD/logs/$name.log
-rm -rf "$work"
+# Nothing of an earlier run may be read as this run's (kunit.sh and
+# report-scenario.sh parse the log after this script).
+rm -rf "$work" "$log"
 mkdir -p "$work"
 
 first=$(kho_kdir "${kernels[0]}" "$variant")
@@ -52,13 +58,20 @@ init=$(kho_init_bin "$first/hdr/include")
 	done
 	[ -z "${KHO_INITRD_EXTRA:-}" ] || printf '%s\n' "$KHO_INITRD_EXTRA"
 } > "$work/cpio_list"
-"$first/usr/gen_init_cpio" "$work/cpio_list" > "$work/initrd.cpio"
+[ -x "$first/usr/gen_init_cpio" ] || die "kernel ${kernels[0]}-$variant is not built"
+"$first/usr/gen_init_cpio" "$work/cpio_list" > "$work/initrd.cpio" ||
+	die "gen_init_cpio failed"
+
+# The built-in KUnit suites run at every boot unless told not to: only
+# kunit.sh wants them (KHO_KUNIT=1); they would double a debug boot.
+kunit=
+[ "${KHO_KUNIT:-0}" = 1 ] || kunit=kunit.enable=0
 
 say "$name: booting $plan (timeout ${tmo}s, log $log)"
 t0=$(date +%s.%N)
 rc=0
 kho_qemu "$log" "$tmo" "$first/arch/x86/boot/bzImage" "$work/initrd.cpio" \
-	"kho=on printk.devkmsg=on $(kho_cmdline "$variant") khotest.plan=$plan khotest.stage=1${modargs:+ khotest.mod=$modargs}${KHO_CMDLINE_EXTRA:+ $KHO_CMDLINE_EXTRA}${word1:+ $word1}" "$mem" || rc=$?
+	"kho=on printk.devkmsg=on ${kunit:+$kunit }$(kho_cmdline "$variant") khotest.plan=$plan khotest.stage=1${modargs:+ khotest.mod=$modargs}${KHO_CMDLINE_EXTRA:+ $KHO_CMDLINE_EXTRA}${word1:+ $word1}" "$mem" || rc=$?
 t1=$(date +%s.%N)
 
 # The guest's own KTAP lines (it writes them through /dev/kmsg).

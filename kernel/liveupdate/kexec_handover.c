@@ -100,15 +100,15 @@ VISIBLE_IF_KUNIT struct kho_radix_tree *kho_out_tree(void)
 EXPORT_SYMBOL_IF_KUNIT(kho_out_tree);
 
 /**
- * kho_in_restored - Forget the views of incoming blobs their owner took back.
+ * kho_in_restored - Hide the views of incoming blobs their owner took back.
  * @phys: start of the memory restore handed out.
  * @size: its length in bytes.
  *
- * Context: Process context; may sleep.
+ * Context: Any context; does not sleep.
  */
 void kho_in_restored(phys_addr_t phys, size_t size)
 {
-	kho_debugfs_blob_remove_range(&kho_in_dbg, phys, size);
+	kho_debugfs_blob_forget_range(&kho_in_dbg, phys, size);
 }
 
 /*
@@ -274,7 +274,10 @@ EXPORT_SYMBOL_GPL(kho_unpreserve_pages);
  *        number of pages.
  *
  * Meant for data blobs that are handed over with kho_add_subtree(). The next
- * kernel frees such memory with kho_restore_free().
+ * kernel frees such memory with kho_restore_free(). The memory comes from
+ * below 4 GiB when there is some to spare, as the tree's own pages do: a
+ * successor booted with less memory (mem=) then still finds the blobs that
+ * describe the rest.
  *
  * Context: Process context; may sleep.
  * Return: the memory, or an ERR_PTR(): -EINVAL if @size is 0, -E2BIG if it
@@ -292,7 +295,10 @@ void *kho_alloc_preserve(size_t size)
 	if (order > MAX_PAGE_ORDER)
 		return ERR_PTR(-E2BIG);
 
-	folio = folio_alloc(GFP_KERNEL | __GFP_ZERO, order);
+	folio = folio_alloc(GFP_KERNEL | __GFP_ZERO | __GFP_DMA32 | __GFP_NORETRY |
+			    __GFP_NOWARN, order);
+	if (!folio)
+		folio = folio_alloc(GFP_KERNEL | __GFP_ZERO, order);
 	if (!folio)
 		return ERR_PTR(-ENOMEM);
 	err = kho_preserve_folio(folio);

@@ -37,44 +37,106 @@
 #include <linux/seq_file.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/uaccess.h>
 
 #include "kexec_handover_internal.h"
 
 static struct dentry *kho_debugfs_root;
 
-/* Protects the blob lists of every view; never held across an allocation. */
-static DEFINE_MUTEX(kho_debugfs_lock);
+/*
+ * Protects the blob lists of every view and each blob's gone flag. A
+ * spinlock, taken with interrupts off: restoring memory marks the blobs in
+ * it gone, and restore may be called wherever stock 7.3 allows it, so it
+ * must not sleep. Never held across an allocation or a copy to user space.
+ */
+static DEFINE_SPINLOCK(kho_debugfs_lock);
 
 struct kho_debugfs_blob {
 	struct list_head node;
-	struct debugfs_blob_wrapper wrapper;
+	const void *data;
+	size_t size;
+	bool gone;		/* its owner took the memory back */
 	struct dentry *file;
 };
 
-static int kho_debugfs_add_file(struct kho_debugfs *dbg, struct dentry *dir,
-				const char *name, const void *data, size_t size)
+/*
+ * A read copies one page at most of the blob, under the lock, into a buffer
+ * of its own: the owner can take the memory back at any moment, and once
+ * the blob is marked gone no reader is still copying from it.
+ */
+static ssize_t kho_debugfs_blob_read(struct file *file, char __user *buf,
+				     size_t len, loff_t *ppos)
+{
+	struct kho_debugfs_blob *blob = file->private_data;
+	unsigned long flags;
+	loff_t pos = *ppos;
+	void *bounce;
+	ssize_t ret;
+	bool gone;
+	size_t n;
+
+	if (pos < 0)
+		return -EINVAL;
+	if (pos >= blob->size || !len)
+		return 0;
+	n = min_t(size_t, min_t(size_t, len, blob->size - pos), PAGE_SIZE);
+	bounce = kmalloc(n, GFP_KERNEL);
+	if (!bounce)
+		return -ENOMEM;
+
+	spin_lock_irqsave(&kho_debugfs_lock, flags);
+	gone = blob->gone;
+	if (!gone)
+		memcpy(bounce, blob->data + pos, n);
+	spin_unlock_irqrestore(&kho_debugfs_lock, flags);
+
+	if (gone) {
+		ret = -ENOENT;
+	} else if (copy_to_user(buf, bounce, n)) {
+		ret = -EFAULT;
+	} else {
+		*ppos = pos + n;
+		ret = n;
+	}
+	kfree(bounce);
+	return ret;
+}
+
+static const struct file_operations kho_debugfs_blob_fops = {
+	.owner	= THIS_MODULE,
+	.open	= simple_open,
+	.read	= kho_debugfs_blob_read,
+	.llseek	= default_llseek,
+};
+
+static struct kho_debugfs_blob *kho_debugfs_add_file(struct kho_debugfs *dbg,
+						     struct dentry *dir, const char *name,
+						     const void *data, size_t size)
 {
 	struct kho_debugfs_blob *blob;
+	unsigned long flags;
 	struct dentry *file;
 
 	blob = kzalloc_obj(*blob);
 	if (!blob)
-		return -ENOMEM;
+		return ERR_PTR(-ENOMEM);
 
-	/* debugfs wants a writable pointer, but the files are read-only. */
-	blob->wrapper.data = (void *)data;
-	blob->wrapper.size = size;
-	file = debugfs_create_blob(name, 0400, dir, &blob->wrapper);
+	blob->data = data;
+	blob->size = size;
+	file = debugfs_create_file(name, 0400, dir, blob, &kho_debugfs_blob_fops);
 	if (IS_ERR(file)) {
 		kfree(blob);
-		return PTR_ERR(file);
+		return ERR_CAST(file);
 	}
+	/* The size stat() shows, as for a debugfs blob. */
+	i_size_write(d_inode(file), size);
 	blob->file = file;
 
-	mutex_lock(&kho_debugfs_lock);
+	spin_lock_irqsave(&kho_debugfs_lock, flags);
 	list_add(&blob->node, &dbg->blobs);
-	mutex_unlock(&kho_debugfs_lock);
-	return 0;
+	spin_unlock_irqrestore(&kho_debugfs_lock, flags);
+	return blob;
 }
 
 /**
@@ -89,14 +151,14 @@ static int kho_debugfs_add_file(struct kho_debugfs *dbg, struct dentry *dir,
 void kho_debugfs_blob_add(struct kho_debugfs *dbg, const char *name,
 			  const void *blob, size_t size)
 {
-	int err;
+	struct kho_debugfs_blob *file;
 
 	if (!dbg->blobs_dir)
 		return;
 
-	err = kho_debugfs_add_file(dbg, dbg->blobs_dir, name, blob, size);
-	if (err)
-		pr_warn("no debugfs file for blob '%s': %pe\n", name, ERR_PTR(err));
+	file = kho_debugfs_add_file(dbg, dbg->blobs_dir, name, blob, size);
+	if (IS_ERR(file))
+		pr_warn("no debugfs file for blob '%s': %pe\n", name, file);
 }
 
 /**
@@ -109,19 +171,21 @@ void kho_debugfs_blob_add(struct kho_debugfs *dbg, const char *name,
 void kho_debugfs_blob_remove(struct kho_debugfs *dbg, const void *blob)
 {
 	struct kho_debugfs_blob *entry, *found = NULL;
+	unsigned long flags;
 
 	if (!dbg->blobs_dir)
 		return;
 
-	mutex_lock(&kho_debugfs_lock);
+	spin_lock_irqsave(&kho_debugfs_lock, flags);
 	list_for_each_entry(entry, &dbg->blobs, node) {
-		if (entry->wrapper.data == blob) {
+		if (entry->data == blob) {
 			list_del(&entry->node);
+			entry->gone = true;
 			found = entry;
 			break;
 		}
 	}
-	mutex_unlock(&kho_debugfs_lock);
+	spin_unlock_irqrestore(&kho_debugfs_lock, flags);
 
 	if (found) {
 		debugfs_remove(found->file);
@@ -130,39 +194,36 @@ void kho_debugfs_blob_remove(struct kho_debugfs *dbg, const void *blob)
 }
 
 /**
- * kho_debugfs_blob_remove_range - Drop the views of blobs that start in a range.
+ * kho_debugfs_blob_forget_range - Hide the blobs that start in a range.
  * @dbg:  the view.
  * @phys: start of the range.
  * @size: its length in bytes.
  *
- * An incoming blob is memory its owner may take back and free; its view
- * must go before that, or reading it would read freed memory. Removal
- * waits for readers that are inside the file.
+ * An incoming blob is memory its owner may take back and free. Its file
+ * stays, but reads of it fail with -ENOENT from now on, and no read is
+ * still copying from it when this returns.
  *
- * Context: Process context; may sleep.
+ * Context: Any context; does not sleep.
  */
-void kho_debugfs_blob_remove_range(struct kho_debugfs *dbg, phys_addr_t phys,
+void kho_debugfs_blob_forget_range(struct kho_debugfs *dbg, phys_addr_t phys,
 				   size_t size)
 {
-	struct kho_debugfs_blob *entry, *tmp;
-	LIST_HEAD(gone);
+	struct kho_debugfs_blob *entry;
+	unsigned long flags;
 	phys_addr_t at;
 
-	if (!dbg->blobs_dir)
+	spin_lock_irqsave(&kho_debugfs_lock, flags);
+	/* No view yet: kho_in_debugfs_init() checks every blob itself. */
+	if (!dbg->blobs_dir) {
+		spin_unlock_irqrestore(&kho_debugfs_lock, flags);
 		return;
-
-	mutex_lock(&kho_debugfs_lock);
-	list_for_each_entry_safe(entry, tmp, &dbg->blobs, node) {
-		at = virt_to_phys(entry->wrapper.data);
+	}
+	list_for_each_entry(entry, &dbg->blobs, node) {
+		at = virt_to_phys((void *)entry->data);
 		if (at >= phys && at - phys < size)
-			list_move(&entry->node, &gone);
+			entry->gone = true;
 	}
-	mutex_unlock(&kho_debugfs_lock);
-
-	list_for_each_entry_safe(entry, tmp, &gone, node) {
-		debugfs_remove(entry->file);
-		kfree(entry);
-	}
+	spin_unlock_irqrestore(&kho_debugfs_lock, flags);
 }
 
 /* One line per scratch area, with either its start or its size. */
@@ -193,8 +254,8 @@ DEFINE_SHOW_ATTRIBUTE(scratch_len);
 static int __init kho_debugfs_dirs(struct kho_debugfs *dbg, const char *name)
 {
 	struct dentry *dir, *blobs_dir;
+	unsigned long flags;
 
-	INIT_LIST_HEAD(&dbg->blobs);
 	if (!kho_debugfs_root)
 		return -ENOENT;
 
@@ -208,8 +269,12 @@ static int __init kho_debugfs_dirs(struct kho_debugfs *dbg, const char *name)
 		return PTR_ERR(blobs_dir);
 	}
 
+	/* Under the lock: kho_debugfs_blob_forget_range() may run meanwhile. */
+	spin_lock_irqsave(&kho_debugfs_lock, flags);
+	INIT_LIST_HEAD(&dbg->blobs);
 	dbg->dir = dir;
 	dbg->blobs_dir = blobs_dir;
+	spin_unlock_irqrestore(&kho_debugfs_lock, flags);
 	return 0;
 }
 
@@ -636,7 +701,7 @@ void __init kho_out_debugfs_init(struct kho_debugfs *dbg, const void *fdt,
 		goto report;
 
 	/* The whole page, as the next kernel receives it. */
-	err = kho_debugfs_add_file(dbg, dbg->dir, "fdt", fdt, PAGE_SIZE);
+	err = PTR_ERR_OR_ZERO(kho_debugfs_add_file(dbg, dbg->dir, "fdt", fdt, PAGE_SIZE));
 	if (err)
 		goto report;
 
@@ -676,6 +741,7 @@ report:
  */
 void __init kho_in_debugfs_init(struct kho_debugfs *dbg, const void *fdt)
 {
+	struct kho_debugfs_blob *file;
 	const void *blob;
 	const char *name;
 	phys_addr_t phys;
@@ -686,7 +752,8 @@ void __init kho_in_debugfs_init(struct kho_debugfs *dbg, const void *fdt)
 	if (err)
 		goto report;
 
-	err = kho_debugfs_add_file(dbg, dbg->dir, "fdt", fdt, fdt_totalsize(fdt));
+	file = kho_debugfs_add_file(dbg, dbg->dir, "fdt", fdt, fdt_totalsize(fdt));
+	err = PTR_ERR_OR_ZERO(file);
 	if (err)
 		goto report;
 
@@ -703,12 +770,17 @@ void __init kho_in_debugfs_init(struct kho_debugfs *dbg, const void *fdt)
 			pr_warn("incoming blob '%s' not shown in debugfs\n", name);
 			continue;
 		}
-		/* Its owner took it back already, and may have freed it. */
-		if (!kho_in_unrestored(phys))
-			continue;
-		err = kho_debugfs_add_file(dbg, dbg->blobs_dir, name, blob, size);
+		file = kho_debugfs_add_file(dbg, dbg->blobs_dir, name, blob, size);
+		err = PTR_ERR_OR_ZERO(file);
 		if (err)
 			goto report;
+		/*
+		 * Its owner may have taken it back already (LUO restores from
+		 * an early_initcall). Checked after the file is listed, so that
+		 * a restore running meanwhile either sees the file or is seen.
+		 */
+		if (!kho_in_unrestored(phys))
+			kho_debugfs_blob_forget_range(dbg, phys, 1);
 	}
 	return;
 

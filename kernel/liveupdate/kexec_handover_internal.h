@@ -177,7 +177,7 @@ void kho_in_debugfs_init(struct kho_debugfs *dbg, const void *fdt);
 void kho_debugfs_blob_add(struct kho_debugfs *dbg, const char *name,
 			  const void *blob, size_t size);
 void kho_debugfs_blob_remove(struct kho_debugfs *dbg, const void *blob);
-void kho_debugfs_blob_remove_range(struct kho_debugfs *dbg, phys_addr_t phys,
+void kho_debugfs_blob_forget_range(struct kho_debugfs *dbg, phys_addr_t phys,
 				   size_t size);
 #else
 static inline void kho_debugfs_init(void) { }
@@ -191,7 +191,7 @@ static inline void kho_debugfs_blob_add(struct kho_debugfs *dbg,
 					size_t size) { }
 static inline void kho_debugfs_blob_remove(struct kho_debugfs *dbg,
 					   const void *blob) { }
-static inline void kho_debugfs_blob_remove_range(struct kho_debugfs *dbg,
+static inline void kho_debugfs_blob_forget_range(struct kho_debugfs *dbg,
 						 phys_addr_t phys, size_t size) { }
 #endif /* CONFIG_KEXEC_HANDOVER_DEBUGFS */
 

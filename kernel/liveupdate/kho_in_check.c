@@ -93,13 +93,25 @@ const char *kho_in_kind_name(enum kho_in_kind kind)
 	return kind < KHO_IN_KINDS ? kho_in_kind_names[kind] : "?";
 }
 
+/*
+ * Count @n refused entries, or blocks of @pages pages in all, the lowest at
+ * @where. An entry has no pages and a block at least one: @first is unset
+ * until the first entry, or the first block with pages, is counted. What
+ * kho_in_tally_nowhere() counted before has no address to be first.
+ */
 static void __init kho_in_tally(struct kho_in_tally *t, phys_addr_t where,
-			 unsigned long n, unsigned long pages)
+				unsigned long n, unsigned long pages)
 {
-	if (!t->count || where < t->first)
+	if (!(pages ? t->pages : t->count) || where < t->first)
 		t->first = where;
 	t->count += n;
 	t->pages += pages;
+}
+
+/* Count a refused leaf bit that is no block's key: it has no address. */
+static void __init kho_in_tally_nowhere(struct kho_in_tally *t)
+{
+	t->count++;
 }
 
 /* The first and last key of @order, leaving out a block whose end wraps. */
@@ -136,7 +148,7 @@ static unsigned long __init kho_in_phys_key(phys_addr_t phys, unsigned int order
  */
 #define KHO_IN_MARK_TAG		(0xa5UL << 56)
 #define KHO_IN_MARK_LEVEL	GENMASK(2, 0)
-static_assert(KHO_RADIX_DEPTH <= KHO_IN_MARK_LEVEL + 1);
+static_assert(KHO_RADIX_DEPTH - 1 <= KHO_IN_MARK_LEVEL);
 static_assert(KHO_RADIX_KEY_WIDTH + 3 <= 56);
 
 static unsigned long __init kho_in_mark(unsigned int level, unsigned long key)
@@ -151,7 +163,7 @@ static unsigned long __init kho_in_mark(unsigned int level, unsigned long key)
  * the check reads only vetted pages.
  */
 static bool __init kho_in_seen(const struct kho_in_vet *v, phys_addr_t phys,
-			unsigned int level, unsigned long key)
+			       unsigned int level, unsigned long key)
 {
 	unsigned long mark = *kho_in_page_word(phys);
 	const struct kho_radix_node *table = v->root;
@@ -181,7 +193,7 @@ static bool __init kho_in_seen(const struct kho_in_vet *v, phys_addr_t phys,
 
 /* Take the page at @phys into the set of tree pages. */
 static void __init kho_in_accept(struct kho_in_vet *v, phys_addr_t phys,
-			  unsigned int level, unsigned long key)
+				 unsigned int level, unsigned long key)
 {
 	*kho_in_page_word(phys) = kho_in_mark(level, key);
 	list_add_tail(kho_in_page_node(phys), &v->pages);
@@ -262,7 +274,9 @@ static enum kho_in_kind __init kho_in_check_entry(struct kho_in_vet *v, u64 entr
 /*
  * Clear the bits of a leaf that are no block's key: 0, the keys too narrow
  * for any order, and the last key of each order (its block would end at
- * 2^64). No memory lies under them: they are tallied as outside RAM.
+ * 2^64). No memory lies under them: they are counted as outside RAM, with
+ * no pages and no address, so that the first address of that kind stays
+ * the lowest block's.
  */
 static void __init kho_in_drop_invalid(struct kho_in_vet *v,
 				       struct kho_radix_leaf *leaf, unsigned long base)
@@ -276,11 +290,11 @@ static void __init kho_in_drop_invalid(struct kho_in_vet *v,
 		    !test_bit(key - base, leaf->bitmap))
 			continue;
 		__clear_bit(key - base, leaf->bitmap);
-		kho_in_tally(&v->blocks[KHO_IN_NOT_RAM], 0, 1, 0);
+		kho_in_tally_nowhere(&v->blocks[KHO_IN_NOT_RAM]);
 	}
 	if (!base && test_bit(0, leaf->bitmap)) {
 		__clear_bit(0, leaf->bitmap);
-		kho_in_tally(&v->blocks[KHO_IN_NOT_RAM], 0, 1, 0);
+		kho_in_tally_nowhere(&v->blocks[KHO_IN_NOT_RAM]);
 	}
 }
 
@@ -291,7 +305,7 @@ struct kho_in_frame {
 };
 
 static int __init kho_in_cmp_pages(void *priv, const struct list_head *a,
-			    const struct list_head *b)
+				   const struct list_head *b)
 {
 	phys_addr_t x = kho_in_node_page(a), y = kho_in_node_page(b);
 
@@ -316,7 +330,7 @@ static int __init kho_in_cmp_pages(void *priv, const struct list_head *a,
  * the tree was read.
  */
 enum kho_in_kind __init kho_in_vet_tree(struct kho_in_vet *v, phys_addr_t root,
-				 unsigned long ram_pages)
+					unsigned long ram_pages)
 {
 	struct kho_in_frame stack[KHO_RADIX_DEPTH], *f;
 	unsigned int level = KHO_RADIX_TOP_LEVEL;
@@ -404,8 +418,9 @@ void __init kho_in_forget_pages(struct kho_in_vet *v)
 
 /* Drop keys [@key, @key + @n) of @leaf, blocks of @order from @phys on. */
 static void __init kho_in_drop(struct kho_in_vet *v, struct kho_radix_leaf *leaf,
-			unsigned long key, unsigned long n, unsigned int order,
-			phys_addr_t phys, enum kho_in_kind kind)
+			       unsigned long key, unsigned long n,
+			       unsigned int order, phys_addr_t phys,
+			       enum kho_in_kind kind)
 {
 	bitmap_clear(leaf->bitmap, key & (KHO_RADIX_LEAF_BITS - 1), n);
 	kho_in_tally(&v->blocks[kind], phys, n, n << order);
@@ -421,7 +436,7 @@ static void __init kho_in_drop(struct kho_in_vet *v, struct kho_radix_leaf *leaf
  * Context: As kho_in_vet_tree().
  */
 void __init kho_in_refuse_range(struct kho_in_vet *v, phys_addr_t start,
-			 phys_addr_t end, enum kho_in_kind kind)
+				phys_addr_t end, enum kho_in_kind kind)
 {
 	unsigned long first, nr, lo, hi;
 	struct kho_radix_iter it;
@@ -497,7 +512,7 @@ static void __init kho_in_stream_fetch(struct kho_in_stream *s)
 
 /* Drop the part of @s's current run at and above @at, which it ends above. */
 static void __init kho_in_stream_drop(struct kho_in_vet *v, struct kho_in_stream *s,
-			       phys_addr_t at, enum kho_in_kind kind)
+				      phys_addr_t at, enum kho_in_kind kind)
 {
 	unsigned int shift = PAGE_SHIFT + s->order;
 	phys_addr_t from = max(at, s->start);
@@ -514,7 +529,8 @@ static void __init kho_in_stream_drop(struct kho_in_vet *v, struct kho_in_stream
  * ends highest: drop them (the larger block keeps the union reserved).
  */
 static void __init kho_in_drop_nested(struct kho_in_vet *v, unsigned int nr,
-			       const struct kho_in_stream *winner, phys_addr_t at)
+				      const struct kho_in_stream *winner,
+				      phys_addr_t at)
 {
 	struct kho_in_stream *s;
 	unsigned int i;
@@ -607,13 +623,15 @@ static void __init kho_in_flush(struct kho_in_sweep *sw)
 
 	if (lo == hi)
 		return;
-	sw->pend_lo = sw->pend_hi = 0;
+	sw->pend_lo = 0;
+	sw->pend_hi = 0;
 	blocks = sw->pend_blocks;
 	sw->pend_blocks = 0;
 	if (kho_in_emit(lo, hi - lo, true)) {
 		/* Vetting leaves no overlap: only a bug elsewhere gets here. */
 		kho_in_refuse_range(sw->v, lo, hi, KHO_IN_RESERVED);
-		sw->kept_lo = sw->kept_hi = 0;
+		sw->kept_lo = 0;
+		sw->kept_hi = 0;
 		return;
 	}
 	sw->emitted++;
@@ -623,7 +641,7 @@ static void __init kho_in_flush(struct kho_in_sweep *sw)
 }
 
 static void __init kho_in_keep(struct kho_in_sweep *sw, struct kho_in_stream *s,
-			phys_addr_t lo, phys_addr_t hi)
+			       phys_addr_t lo, phys_addr_t hi)
 {
 	unsigned int shift = PAGE_SHIFT + s->order;
 
@@ -643,7 +661,7 @@ static void __init kho_in_keep(struct kho_in_sweep *sw, struct kho_in_stream *s,
  * whole range, so this costs one call per kind of memory met, not per block.
  */
 static void __init kho_in_sweep_run(struct kho_in_sweep *sw, struct kho_in_stream *s,
-			     phys_addr_t floor)
+				    phys_addr_t floor)
 {
 	phys_addr_t bs = (phys_addr_t)PAGE_SIZE << s->order;
 	phys_addr_t cur = s->end, lo, start;
@@ -677,7 +695,7 @@ static void __init kho_in_sweep_run(struct kho_in_sweep *sw, struct kho_in_strea
 
 /* Reserve a page range that must stay, unless kept memory covers it already. */
 static void __init kho_in_keep_page(struct kho_in_sweep *sw, phys_addr_t lo,
-			     phys_addr_t hi)
+				    phys_addr_t hi)
 {
 	kho_in_flush(sw);
 	if (!kho_in_emit(lo, hi - lo, false))
@@ -822,7 +840,8 @@ unsigned long __init kho_in_max_emits(const struct kho_in_vet *v)
 
 /* Mark the 1 << @shift byte units that [@start, @end) touches. */
 static void __init kho_in_mark_busy(unsigned long *busy, unsigned long nbits,
-			     unsigned int shift, phys_addr_t start, phys_addr_t end)
+				    unsigned int shift, phys_addr_t start,
+				    phys_addr_t end)
 {
 	unsigned long first = start >> shift, last = (end - 1) >> shift;
 
@@ -837,8 +856,8 @@ static void __init kho_in_mark_busy(unsigned long *busy, unsigned long nbits,
  * the 64 blocks of one word lie within a few units unless they are huge.
  */
 static void __init kho_in_busy_leaf(const struct kho_radix_leaf *leaf,
-			     unsigned long base, unsigned long *busy,
-			     unsigned long nbits, unsigned int shift)
+				    unsigned long base, unsigned long *busy,
+				    unsigned long nbits, unsigned int shift)
 {
 	unsigned long word, key;
 	unsigned int w, order;

@@ -55,10 +55,12 @@ enum kho_in_kind {
 
 /**
  * struct kho_in_tally - What was refused for one reason.
- * @count: table entries, or preserved blocks, refused.
+ * @count: table entries, or preserved blocks, refused. Leaf bits that are
+ *         no block's key count as blocks outside RAM.
  * @pages: pages in the refused blocks (0 for entries: what lay below a
  *         refused entry is never read).
- * @first: the lowest address among them.
+ * @first: the lowest address among them; a leaf bit that is no block's
+ *         key has none (0 if nothing else was refused).
  */
 struct kho_in_tally {
 	unsigned long count;
@@ -128,33 +130,77 @@ void kho_in_busy(phys_addr_t root, unsigned long budget,
  * by the userspace harness.
  */
 
-/* Why a tree page cannot be at @phys (page aligned), or KHO_IN_OK. */
+/**
+ * kho_in_page_kind - Tell whether a tree page may lie at an address.
+ * @phys: the address, page aligned.
+ *
+ * Context: Only from the vetting functions, in their context (early boot in
+ * the kernel).
+ * Return: %KHO_IN_OK, or why no tree page can be at @phys.
+ */
 enum kho_in_kind kho_in_page_kind(phys_addr_t phys);
 
-/*
- * What the memory at @phys is for a preserved block: KHO_IN_OK, or the
- * reason no block may lie there. [*@start, *@end) is the largest range
- * around @phys of the same answer, so that a caller walking blocks asks
- * once per range, not once per block.
+/**
+ * kho_in_span - Tell whether preserved blocks may lie at an address.
+ * @phys:  the address.
+ * @start: set to the start of the largest range around @phys that has the
+ *         same answer ...
+ * @end:   ... and to its end.
+ *
+ * The range lets a caller that walks many blocks ask once per range of
+ * memory, not once per block.
+ *
+ * Context: As kho_in_page_kind().
+ * Return: %KHO_IN_OK, or why no preserved block may lie at @phys.
  */
 enum kho_in_kind kho_in_span(phys_addr_t phys, phys_addr_t *start,
 			     phys_addr_t *end);
 
-/*
- * A word of per-page storage and a list node for the tree page at @phys,
- * both free for vetting to use while it runs (a tree page's own struct page
- * in the kernel: tree pages are not preserved memory). Vetting assumes
- * nothing about their contents before it wrote them.
+/**
+ * kho_in_page_word - Find a word of storage for a tree page.
+ * @phys: the address of the tree page.
+ *
+ * The word is free for vetting to use while it runs (in the kernel, it is
+ * in the tree page's own struct page: tree pages are not preserved memory).
+ * Vetting assumes nothing about what it holds before vetting wrote it.
+ *
+ * Context: As kho_in_page_kind().
+ * Return: the word.
  */
 unsigned long *kho_in_page_word(phys_addr_t phys);
+
+/**
+ * kho_in_page_node - Find a list node for a tree page.
+ * @phys: the address of the tree page.
+ *
+ * Free for vetting to use while it runs, like kho_in_page_word().
+ *
+ * Context: As kho_in_page_kind().
+ * Return: the node.
+ */
 struct list_head *kho_in_page_node(phys_addr_t phys);
+
+/**
+ * kho_in_node_page - Find the tree page a list node belongs to.
+ * @node: a node that kho_in_page_node() returned.
+ *
+ * Context: As kho_in_page_kind().
+ * Return: the address of the tree page.
+ */
 phys_addr_t kho_in_node_page(const struct list_head *node);
 
-/*
- * Reserve [@base, @base + @size): preserved memory (@preserved) or a page
- * that must stay reserved (a tree page, the FDT). Calls come in strictly
- * descending address order. Returns 0, -EBUSY if the range overlaps memory
- * reserved before, or -EINVAL if it breaks the order.
+/**
+ * kho_in_emit - Reserve a range of memory.
+ * @base:      start of the range.
+ * @size:      its length in bytes.
+ * @preserved: true for preserved memory; false for a page that must stay
+ *             reserved (a tree page, a page of the FDT).
+ *
+ * Calls come in strictly descending address order.
+ *
+ * Context: As kho_in_page_kind().
+ * Return: 0; -EBUSY if the range overlaps memory reserved before, or
+ * -EINVAL if it breaks the order.
  */
 int kho_in_emit(phys_addr_t base, phys_addr_t size, bool preserved);
 

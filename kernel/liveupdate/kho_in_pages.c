@@ -460,6 +460,7 @@ void __init kho_memory_init_late(void)
 	int nid;
 
 	if (!kho_in_auth.root && !kho_in_coarse(&unused)) {
+		/* Pairs with the acquire in kho_in_tags_ready(). */
 		smp_store_release(&kho_in_auth.phase, KHO_IN_PHASE_TAGS);
 		return;
 	}
@@ -478,6 +479,10 @@ void __init kho_memory_init_late(void)
 		nodes++;
 	}
 	wait_for_completion(&kho_in_pass_done);
+	/*
+	 * Publishes the tags the pass wrote; pairs with the acquire in
+	 * kho_in_tags_ready().
+	 */
 	smp_store_release(&kho_in_auth.phase, KHO_IN_PHASE_TAGS);
 
 	if (kho_in_auth.root) {

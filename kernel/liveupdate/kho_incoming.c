@@ -114,7 +114,11 @@ static bool __init kho_in_fail(const char *site)
 
 	if (!parsed) {
 		parsed = true;
-		arg = strstr(boot_command_line, "fail_kho_incoming=");
+		/* A parameter of its own, not text inside another one's value. */
+		arg = boot_command_line;
+		while ((arg = strstr(arg, "fail_kho_incoming=")) &&
+		       arg != boot_command_line && arg[-1] != ' ')
+			arg++;
 		if (arg) {
 			arg += strlen("fail_kho_incoming=");
 			len = min(strcspn(arg, " "), sizeof(buf) - 1);
@@ -221,24 +225,59 @@ static const char * __init kho_in_scratch_problem(const struct kho_scratch *area
 }
 
 /*
+ * Where this kernel's RAM ends, as far as the command line says. On x86,
+ * mem= drops the RAM above an address from the firmware's map, but only
+ * after this runs: scratch added above it would be memory the kernel does
+ * not have (no memory map can be made for it). Elsewhere mem= is applied
+ * to memblock itself, scratch included.
+ */
+static phys_addr_t __init kho_in_mem_limit(void)
+{
+	phys_addr_t limit = PHYS_ADDR_MAX;
+#ifdef CONFIG_X86
+	const char *arg = boot_command_line;
+	char *end;
+	u64 size;
+
+	while ((arg = strstr(arg, "mem="))) {
+		if (arg == boot_command_line || arg[-1] == ' ') {
+			size = memparse(arg + 4, &end);
+			if (end != arg + 4 && size)
+				limit = size;
+		}
+		arg += 4;
+	}
+#endif
+	return limit;
+}
+
+/*
  * Make the (checked) scratch areas memory that memblock may allocate from.
- * Stock kernels may pass areas of size zero, which are simply skipped.
+ * Stock kernels may pass areas of size zero, which are simply skipped, and
+ * so are the parts of areas beyond mem=: the next kexec hands the list on,
+ * and a kernel with more memory finds them untouched.
  */
 static int __init kho_in_add_scratch(const struct kho_scratch *areas,
 				     unsigned int cnt)
 {
+	phys_addr_t limit = kho_in_mem_limit(), size;
 	unsigned int i;
 	int err;
 
 	for (i = 0; i < cnt; i++) {
-		if (!areas[i].size)
+		size = areas[i].addr < limit ? min(areas[i].size, limit - areas[i].addr) : 0;
+		if (size < areas[i].size)
+			pr_info("scratch area at %pa: %llu of %llu MiB beyond mem=, not used\n",
+				&areas[i].addr, (u64)(areas[i].size - size) >> 20,
+				(u64)areas[i].size >> 20);
+		if (!size)
 			continue;
 		err = kho_in_fail("memblock_add") ? -ENOMEM :
-		      memblock_add(areas[i].addr, areas[i].size);
+		      memblock_add(areas[i].addr, size);
 		if (err)
 			return err;
 		err = kho_in_fail("memblock_mark_kho_scratch") ? -ENOMEM :
-		      memblock_mark_kho_scratch(areas[i].addr, areas[i].size);
+		      memblock_mark_kho_scratch(areas[i].addr, size);
 		if (err)
 			return err;
 	}
@@ -766,7 +805,10 @@ static void __init kho_in_report(const struct kho_in_vet *v, u64 t0, u64 t1)
 			pr_warn("refused %lu table entries %s, first at %pa\n",
 				t->count, kho_in_kind_name(kind), &t->first);
 		t = &v->blocks[kind];
-		if (t->count)
+		/* Leaf bits that are no block's key have no address to show. */
+		if (t->count && !t->pages)
+			pr_warn("refused %lu leaf bits that name no block\n", t->count);
+		else if (t->count)
 			pr_warn("refused %lu preserved blocks (%lu KiB) %s, first at %pa\n",
 				t->count, t->pages << (PAGE_SHIFT - 10),
 				kho_in_kind_name(kind), &t->first);

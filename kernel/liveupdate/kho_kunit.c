@@ -1522,6 +1522,33 @@ static void kho_restore_folio_tail_page(struct kunit *test)
 }
 
 /*
+ * Guards restore against sleeping: stock 7.3 lets kho_restore_folio() and
+ * kho_restore_pages() run with a spinlock held or interrupts off, and an
+ * earlier version of ours removed the debugfs view of a restored blob from
+ * inside restore, which sleeps (reported by DEBUG_ATOMIC_SLEEP on the debug
+ * kernel). Both restores run here with interrupts off and must succeed.
+ */
+static void kho_restore_atomic_context(struct kunit *test)
+{
+	struct kho_kunit_incoming *in = kho_kunit_incoming(test, 3);
+	unsigned long flags;
+	struct folio *folio;
+	struct page *page;
+
+	kho_kunit_tag_range(in, 0, 4);
+	kho_kunit_tag_range(in, 4, 4);
+	local_irq_save(flags);
+	folio = kho_kunit_restore_folio(in, 0);
+	page = kho_kunit_restore_pages(in, 4, 4);
+	local_irq_restore(flags);
+	KUNIT_ASSERT_NOT_NULL(test, folio);
+	KUNIT_EXPECT_EQ(test, folio_order(folio), 2);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_EXPECT_PTR_EQ(test, page, in->first + 4);
+	KUNIT_EXPECT_EQ(test, in->claimed, 8);
+}
+
+/*
  * Restoring the same page range twice gives it once: the second call, and
  * any later restore of one of its blocks, return NULL.
  */
@@ -1769,6 +1796,7 @@ static struct kunit_case kho_test_cases[] = {
 	KUNIT_CASE(kho_restore_folio_not_preserved),
 	KUNIT_CASE(kho_restore_pages_not_preserved),
 	KUNIT_CASE(kho_restore_folio_tail_page),
+	KUNIT_CASE(kho_restore_atomic_context),
 	KUNIT_CASE(kho_restore_pages_twice),
 	KUNIT_CASE_PARAM(kho_restore_pages_wrong_count, kho_kunit_restore_gen_params),
 	KUNIT_CASE(kho_restore_pages_mixed),

@@ -112,14 +112,24 @@ late_initcall(fail_kho_radix_debugfs);
  * Whole pages from the page allocator, never slab: a slab object may be a
  * KFENCE object, and the KFENCE pool can sit in scratch memory, which the
  * successor reuses freely before it has read the tree.
+ *
+ * Low memory first, without reclaim, then anywhere: a successor booted with
+ * less memory (mem=) refuses what lies beyond its RAM, and a tree page up
+ * there costs every block below it, the root all of them. The tree is small
+ * next to what it describes (a page per 2^15 keys of one order and span).
  */
 static void *kho_radix_alloc_page(void)
 {
+	unsigned long page;
+
 #ifdef CONFIG_FAIL_KHO
 	if (should_fail(&fail_kho_radix, PAGE_SIZE))
 		return NULL;
 #endif
-	return (void *)get_zeroed_page(GFP_KERNEL);
+	page = get_zeroed_page(GFP_KERNEL | __GFP_DMA32 | __GFP_NORETRY | __GFP_NOWARN);
+	if (!page)
+		page = get_zeroed_page(GFP_KERNEL);
+	return (void *)page;
 }
 
 static void kho_radix_free_page(void *page)
@@ -232,22 +242,19 @@ static void kho_radix_graft(void **path, unsigned int level, unsigned long key,
  * @tree: the tree to set up; its previous contents are ignored.
  *
  * Allocates the root table, so that the tree has an address to publish even
- * while the set is empty.
+ * while the set is empty. If that fails, @tree is left without a root: every
+ * call on it then fails or does nothing, and destroying it is allowed.
  *
  * Context: Process context; may sleep (GFP_KERNEL allocation).
  * Return: 0 on success, -ENOMEM if the root table cannot be allocated.
  */
 int kho_radix_tree_init(struct kho_radix_tree *tree)
 {
-	struct kho_radix_node *root = kho_radix_alloc_page();
-
-	if (!root)
-		return -ENOMEM;
-
+	/* A tree whose root cannot be allocated is still a valid, rootless one. */
 	mutex_init(&tree->lock);
-	tree->root = root;
 	tree->hot_leaf = NULL;
-	return 0;
+	tree->root = kho_radix_alloc_page();
+	return tree->root ? 0 : -ENOMEM;
 }
 EXPORT_SYMBOL_GPL(kho_radix_tree_init);
 
@@ -792,7 +799,8 @@ restart:
 		if (idx != from) {
 			/* Entering a later subtree: start at its edge. */
 			span = kho_radix_level_shift(level);
-			k = (k >> (span + KHO_RADIX_TABLE_SHIFT) << (span + KHO_RADIX_TABLE_SHIFT)) |
+			k = (k >> (span + KHO_RADIX_TABLE_SHIFT) <<
+			     (span + KHO_RADIX_TABLE_SHIFT)) |
 			    ((unsigned long)idx << span);
 			if (down)
 				k |= BIT(span) - 1;

@@ -127,7 +127,7 @@ static void kho_claim_block(struct page *head, unsigned int order,
  * The folio comes back with the order it was preserved with, and with one
  * reference, owned by the caller.
  *
- * Context: Any context; it takes no lock. Not while the struct pages of
+ * Context: Any context; it does not sleep. Not while the struct pages of
  * preserved memory are being initialised, late in boot before the regular
  * initcalls: nothing may restore then, and a restore fails.
  * Return: the folio, or NULL if no preserved block starts at @phys (or it was
@@ -323,13 +323,16 @@ bool kho_in_unrestored(phys_addr_t phys)
  * The blob's memory stays preserved until its owner restores it.
  *
  * Context: Any context once the direct map is up.
- * Return: 0 on success; -ENOENT if there was no handover or no blob of that
- * name; -EINVAL if @phys is NULL or the blob's node is malformed.
+ * Return: 0 on success; -ENOENT if there was no handover, no blob of that
+ * name, or the blob lies outside this kernel's memory (then *@phys is set
+ * and *@size is not); -EINVAL if @phys is NULL or the blob's node is
+ * malformed.
  */
 int kho_retrieve_subtree(const char *name, phys_addr_t *phys, size_t *size)
 {
 	const void *fdt = kho_in_fdt();
-	int node;
+	size_t len;
+	int node, err;
 
 	if (!fdt)
 		return -ENOENT;
@@ -340,6 +343,16 @@ int kho_retrieve_subtree(const char *name, phys_addr_t *phys, size_t *size)
 	if (node < 0)
 		return -ENOENT;
 
-	return kho_fdt_read_blob(fdt, node, phys, size);
+	err = kho_fdt_read_blob(fdt, node, phys, &len);
+	if (err)
+		return err;
+	/* Beyond this kernel's memory (mem=), the blob is lost with it. */
+	if (!kho_in_blob(*phys, len)) {
+		pr_warn("blob '%s' at %pa is outside this kernel's memory\n", name, phys);
+		return -ENOENT;
+	}
+	if (size)
+		*size = len;
+	return 0;
 }
 EXPORT_SYMBOL_GPL(kho_retrieve_subtree);

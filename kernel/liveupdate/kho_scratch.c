@@ -341,8 +341,10 @@ void __init kho_scratch_release(void)
 		 * kmemleak scan of them would fault.
 		 */
 		kmemleak_ignore_phys(kho_scratch[i].addr);
+		/* An area beyond mem= is not this kernel's memory (no memmap). */
 		for (; pfn < end; pfn += pageblock_nr_pages)
-			init_cma_reserved_pageblock(pfn_to_page(pfn));
+			if (pfn_valid(pfn))
+				init_cma_reserved_pageblock(pfn_to_page(pfn));
 	}
 }
 
@@ -391,7 +393,12 @@ int kho_locate_mem_hole(struct kexec_buf *kbuf,
 	for (i = 0; i < kho_scratch_cnt; i++) {
 		struct resource res = DEFINE_RES_MEM(kho_scratch[i].addr,
 						     kho_scratch[i].size);
-		int ret = func(&res, kbuf);
+		int ret;
+
+		/* Not this kernel's memory (beyond mem=): it cannot load there. */
+		if (!pfn_valid(PHYS_PFN(kho_scratch[i].addr)))
+			continue;
+		ret = func(&res, kbuf);
 
 		if (ret == 1)
 			return 0;

@@ -206,7 +206,8 @@ int main(void)
 	const struct kunit_case *kc;
 	size_t s, c, nr_ks, total = 0;
 
-	seed = kho_test_env("SEED", 0);
+	/* A fixed seed by default, so that two runs test the same; SEED=0 draws one. */
+	seed = kho_test_env("SEED", 1);
 	if (!seed)
 		seed = (u64)time(NULL) ^ ((u64)clock() << 32);
 

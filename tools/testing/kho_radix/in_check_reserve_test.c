@@ -397,6 +397,35 @@ static void kho_in_reserve_invalid_keys_bug_check(void)
 }
 
 /*
+ * Regression test for: a leaf bit that is no block's key sets the first
+ * address of the blocks refused outside RAM to 0. kho_in_drop_invalid()
+ * tallied each such bit as a block at address 0, and it runs while vetting,
+ * before any real block is refused: the tally of the block in the hole
+ * below then said "first at 0" (the random test met it on 64 KiB pages,
+ * through the last key of order 42, a block that would end at 2^64).
+ *   hole           | bank (RAM)
+ *   [a]            | [b]         and the last key of an order, no block
+ * Fix: count such a bit with no address (kho_in_tally_nowhere()), and let
+ * the first block with pages set @first.
+ */
+static void kho_in_reserve_invalid_key_first_bug_check(void)
+{
+	const unsigned long last = (BIT(KHO_RADIX_KEY_WIDTH) >> 3) - 1;
+	const struct blk blks[] = { { 2 * GIB, 0 }, { BLOCKS, 0 } };
+	struct scene s;
+
+	if (scene_init(&s, blks, ARRAY_SIZE(blks))) {
+		tt_add_raw(&s.t, last);
+		EXPECT_TAKE_TREE(&s.v, s.t.root, &s.w);
+		EXPECT_TALLY(&s.v.blocks[KHO_IN_NOT_RAM], 2, 1, 2 * GIB);
+		EXPECT(tree_has(s.t.root, blk_key(&blks[1])));
+		EXPECT(!tree_has(s.t.root, last));
+		kho_in_forget_pages(&s.v);
+	}
+	scene_done(&s);
+}
+
+/*
  * Regression test for: kho_in_vet() documents @runs as "at most that many
  * reservations", and kho_in_reserve_exact() opens its bulk reservation for
  * v->runs plus the tree pages, the FDT, memory regions, orders and 8. But
@@ -452,6 +481,7 @@ static const struct kho_test_case cases[] = {
 	KHO_CASE(kho_in_reserve_straddle_label_bug_check),
 	KHO_CASE(kho_in_reserve_fdt_partly_kept_bug_check),
 	KHO_CASE(kho_in_reserve_invalid_keys_bug_check),
+	KHO_CASE(kho_in_reserve_invalid_key_first_bug_check),
 	KHO_CASE(kho_in_reserve_nested_emits_bug_check),
 };
 

@@ -312,6 +312,7 @@ struct ref_walk {
 	size_t cap_pages;
 	phys_addr_t *seen;		/* sorted copy, rebuilt lazily */
 	size_t nr_seen;
+	unsigned long no_blocks;	/* keys that are no block */
 };
 
 static bool ref_seen(struct ref_walk *rw, phys_addr_t phys)
@@ -361,9 +362,15 @@ static void ref_take_leaf(struct ref_walk *rw, const struct kho_radix_leaf *leaf
 		if (!(leaf->bitmap[bit / BITS_PER_LONG] >> (bit % BITS_PER_LONG) & 1))
 			continue;
 		rw->r->stats.keys++;
-		/* A key that is no block cannot be kept; nothing else is said. */
-		if (kho_radix_decode_key(base | bit, &phys, &order))
+		/*
+		 * A key that is no block cannot be kept: it leaves the tree and
+		 * counts as a block outside RAM, with no pages and no address
+		 * (ref_compute() adds it in after the blocks).
+		 */
+		if (kho_radix_decode_key(base | bit, &phys, &order)) {
+			rw->no_blocks++;
 			continue;
+		}
 		rw->blks = grow(rw->blks, &rw->cap_blks, rw->nr_blks + 1, sizeof(*rw->blks));
 		rw->blks[rw->nr_blks++] = (struct blk){ phys, order };
 	}
@@ -568,6 +575,8 @@ void ref_compute(const struct ref_world *w, phys_addr_t root, unsigned int quirk
 			ivls_add(&larger, order_in.r[k].start, order_in.r[k].end);
 		xsort(larger.r, larger.nr, sizeof(*larger.r), cmp_range);
 	}
+	/* Counted, but the first address outside RAM stays a block's. */
+	r->blocks[KHO_IN_NOT_RAM].count += rw.no_blocks;
 	xsort(r->kept, r->nr_kept, sizeof(*r->kept), cmp_u64);
 	ivls_merge(&kept);
 	r->fdt_kept = w->fdt_end && ivls_holds(&kept, w->fdt, w->fdt_end);

@@ -135,6 +135,13 @@ unsigned long get_zeroed_page(gfp_t gfp)
 	unsigned long nth;
 	void *page;
 
+	/*
+	 * The tree asks for low memory first, without reclaim: userspace has
+	 * none, so that try fails at once and is no allocation of the model;
+	 * the GFP_KERNEL call that follows is.
+	 */
+	if (gfp == (GFP_KERNEL | __GFP_DMA32 | __GFP_NORETRY | __GFP_NOWARN))
+		return 0;
 	if (gfp != GFP_KERNEL)
 		kho_shim_fatal("unexpected gfp flags %#x", gfp);
 	/* The tree promises to allocate before it takes its lock. */
@@ -186,10 +193,14 @@ void free_page(unsigned long addr)
 void mutex_init(struct mutex *lock)
 {
 	lock->held = 0;
+	lock->magic = lock;
 }
 
 void mutex_lock(struct mutex *lock)
 {
+	if (lock->magic != lock)
+		kho_shim_fatal("%s() on a mutex never initialised (%s in the kernel)",
+			       __func__, "DEBUG_LOCKS_WARN_ON");
 	if (lock->held)
 		kho_shim_fatal("%s() on a held mutex: the kernel would deadlock", __func__);
 	lock->held = 1;
@@ -198,6 +209,8 @@ void mutex_lock(struct mutex *lock)
 
 void mutex_unlock(struct mutex *lock)
 {
+	if (lock->magic != lock)
+		kho_shim_fatal("%s() on a mutex never initialised", __func__);
 	if (lock->held != 1)
 		kho_shim_fatal("%s() on a mutex that is not held", __func__);
 	lock->held = 0;

@@ -7,7 +7,9 @@
  *
  *   khotest.plan=ours,stock,ours   the kernel of each stage, in order; an
  *                                  entry NAME+WORD also adds WORD to that
- *                                  stage's command line (ours+kho=off)
+ *                                  stage's command line (ours+kho=off);
+ *                                  NAME+W1+W2 adds two words, and a ';'
+ *                                  in a word stands for a comma
  *   khotest.stage=N                the stage this boot is (1 when absent)
  *   khotest.mod=a=1,b=2            extra kho_scenario module parameters
  *   khotest.report=1               run /bin/kho-report in every stage
@@ -57,7 +59,7 @@
 #include <linux/kexec.h>
 
 #define CMDLINE_MAX	2048
-#define MAX_STAGES	16
+#define MAX_STAGES	48
 #define MAX_NAME	16
 #define MAX_WORD	64
 
@@ -175,7 +177,7 @@ static int cmdline_get(const char *key, char *val, size_t size)
 
 static int parse_cmdline(void)
 {
-	char val[256], *tok, *next;
+	char val[1024], *tok, *next;
 
 	if (read_file("/proc/cmdline", cmdline, sizeof(cmdline)) < 0)
 		return -1;
@@ -206,7 +208,16 @@ static int parse_cmdline(void)
 			*next++ = '\0';
 		word = strchr(tok, '+');
 		if (word) {
+			char *c;
+
 			*word++ = '\0';
+			/* More words: '+' between them, ';' for a comma in one. */
+			for (c = word; *c; c++) {
+				if (*c == '+')
+					*c = ' ';
+				else if (*c == ';')
+					*c = ',';
+			}
 			snprintf(plan_word[nr_stages], MAX_WORD, "%s", word);
 		}
 		snprintf(plan[nr_stages++], MAX_NAME, "%s", tok);
@@ -280,8 +291,13 @@ static int read_blobs(void)
 		return 0;
 	while ((len = syscall(__NR_getdents64, fd, buf, sizeof(buf))) > 0) {
 		for (pos = 0; pos < len;) {
-			struct { unsigned long long ino; long long off; unsigned short reclen;
-				 unsigned char type; char name[]; } *d = (void *)(buf + pos);
+			struct {
+				unsigned long long ino;
+				long long off;
+				unsigned short reclen;
+				unsigned char type;
+				char name[];
+			} *d = (void *)(buf + pos);
 
 			if (d->name[0] != '.') {
 				snprintf(path, sizeof(path), "%s/%s", dir, d->name);
@@ -346,7 +362,8 @@ static int fdt_tree_root(unsigned long long *root)
 			depth--;
 		} else if (tag == 3) {		/* property */
 			len = be32_at(fdt + off);
-			if (depth == 1 && len == 8 && strings + be32_at(fdt + off + 4) < sizeof(fdt) &&
+			if (depth == 1 && len == 8 &&
+			    strings + be32_at(fdt + off + 4) < sizeof(fdt) &&
 			    !strcmp((char *)fdt + strings + be32_at(fdt + off + 4),
 				    "preserved-memory-map")) {
 				memcpy(root, fdt + off + 8, 8);

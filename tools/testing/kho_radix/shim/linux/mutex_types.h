@@ -5,6 +5,7 @@
 /* Not a lock: a checker of lock/unlock pairing (the harness is single-threaded). */
 struct mutex {
 	int held;
+	const void *magic;	/* the mutex itself once initialised, as with DEBUG_MUTEXES */
 };
 
 #endif

@@ -30,10 +30,13 @@
 #include <linux/io.h>
 #include <linux/kexec_handover.h>
 #include <linux/kho/abi/kexec_handover.h>
+#include <linux/memblock.h>
+#include <linux/vmstat.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/ktime.h>
 #include <linux/random.h>
+#include <linux/sort.h>
 #include <linux/vmalloc.h>
 
 #ifdef KHO_SCN_OURS
@@ -130,6 +133,10 @@ MODULE_PARM_DESC(log_items, "log every folio, range and the blob handed over (fo
 static unsigned int stage;
 module_param(stage, uint, 0444);
 MODULE_PARM_DESC(stage, "stage number, mixed into the data pattern");
+
+static char *rmem;
+module_param(rmem, charp, 0444);
+MODULE_PARM_DESC(rmem, "a reserve_mem= region of this name: check what the previous stage wrote in it, then write it");
 
 static u64 scn_word(u64 seed, u64 i)
 {
@@ -821,56 +828,142 @@ static struct folio *scn_alloc_low(unsigned int order)
 	return folio;
 }
 
+/* GiB windows a fill can account for: 64 GiB of guest memory. */
+#define SCN_FILL_GIBS	64
+
+/* Whether the page allocator owns any memory of GiB window @g. */
+static bool scn_gib_has_ram(unsigned long g)
+{
+	unsigned long pfn = g << (30 - PAGE_SHIFT), end = pfn + (1UL << (30 - PAGE_SHIFT));
+	struct page *page;
+
+	for (; pfn < end; pfn += 1UL << (21 - PAGE_SHIFT)) {
+		page = pfn_to_online_page(pfn);
+		if (page && !PageReserved(page))
+			return true;
+	}
+	return false;
+}
+
 /*
- * Order-9 folios on every node in turn until @pages pages are preserved or
- * no node has any left. Their pfns go into a list in low memory.
+ * The shape of a host: a fill must have put blocks in every GiB of RAM the
+ * allocator has, not in one corner of it.
+ */
+static int scn_fill_spread(const u64 *pfns, unsigned long nr)
+{
+	DECLARE_BITMAP(hit, SCN_FILL_GIBS) = { };
+	unsigned long i, g, ram = 0, missed = 0, end = 0;
+	int nid;
+
+	for_each_online_node(nid)
+		end = max(end, node_end_pfn(nid));
+	for (i = 0; i < nr; i++)
+		if ((pfns[i] >> (30 - PAGE_SHIFT)) < SCN_FILL_GIBS)
+			__set_bit(pfns[i] >> (30 - PAGE_SHIFT), hit);
+	/* And the other blocks of the set: the big one may fill a GiB alone. */
+	for (i = 0; i < scn_out->nr_items; i++) {
+		const struct scn_item *it = &scn_out->items[i];
+		u64 end = it->phys + (it->kind == SCN_PAGES ? it->nr_pages << PAGE_SHIFT :
+				      PAGE_SIZE << it->order);
+
+		if (it->kind != SCN_FOLIO && it->kind != SCN_PAGES)
+			continue;
+		for (g = it->phys >> 30; g < SCN_FILL_GIBS && g << 30 < end; g++)
+			__set_bit(g, hit);
+	}
+	for (g = 0; g < SCN_FILL_GIBS && g << (30 - PAGE_SHIFT) < end; g++) {
+		if (!scn_gib_has_ram(g))
+			continue;
+		ram++;
+		if (!test_bit(g, hit)) {
+			pr_err("stage %u: the fill left GiB %lu without a block\n", stage, g);
+			missed++;
+		}
+	}
+	pr_info("stage %u: the fill has blocks in %lu of %lu GiB of RAM\n", stage,
+		ram - missed, ram);
+	return missed ? -EAGAIN : 0;
+}
+
+/* Free memory a fill leaves to everyone else: 96 MiB. */
+#define SCN_FILL_MARGIN	((96UL << 20) >> PAGE_SHIFT)
+
+static int scn_cmp_u64(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Order-9 folios until @pages pages are preserved, spread over all of RAM as
+ * a host's VM memory is: every node is drained in turn (down to a margin),
+ * then the folios to keep are taken evenly by address and the others freed.
+ * Their pfns go into a list in low memory.
  */
 static int scn_preserve_fill(unsigned long pages, struct scn_totals *t)
 {
 	const unsigned int order = 9;
-	unsigned long max = pages >> order, nr = 0;
+	unsigned long max = pages >> order, all = totalram_pages() >> order;
+	unsigned long nr = 0, i, kept;
 	struct scn_item *it = scn_new_item(SCN_FOLIOS);
-	struct folio *list, *folio;
 	nodemask_t nodes = node_states[N_MEMORY];
 	int nid = first_node(nodes);
+	struct folio *list, *folio;
 	u64 *pfns;
 	int err;
 
 	if (!it)
 		return -ENOSPC;
-	list = scn_alloc_low(scn_list_order(max));
+	list = scn_alloc_low(scn_list_order(all));
 	if (!list)
 		return -ENOMEM;
 	pfns = folio_address(list);
 	it->order = order;
 	it->phys = PFN_PHYS(folio_pfn(list));
 	it->seed = ((u64)stage << 56) ^ 0xf111;
-	while (nr < max && !nodes_empty(nodes)) {
+	while (nr < all && !nodes_empty(nodes)) {
+		/* Leave the rest of the kernel room to run. */
+		if (global_zone_page_state(NR_FREE_PAGES) < SCN_FILL_MARGIN)
+			break;
 		/*
 		 * Unmovable: movable memory may come from scratch (CMA), which
 		 * an owner would have to pin, and so migrate, first.
 		 */
 		folio = __folio_alloc_node(GFP_KERNEL | __GFP_THISNODE |
 					   __GFP_NORETRY | __GFP_NOWARN, order, nid);
-		if (!folio) {
+		if (!folio)
 			node_clear(nid, nodes);
-		} else {
-			pfns[nr] = folio_pfn(folio);
-			scn_fill(folio_address(folio), folio_size(folio), it->seed ^ pfns[nr]);
-			err = kho_preserve_folio(folio);
-			if (err)
-				return err;
-			nr++;
-		}
+		else
+			pfns[nr++] = folio_pfn(folio);
 		nid = next_node_in(nid, nodes);
 		if (!(nr % 64))
 			cond_resched();
 	}
-	it->nr_pages = nr;
-	pr_info("stage %u: preserved %lu order-%u folios on %u nodes\n", stage, nr,
-		order, num_node_state(N_MEMORY));
-	scn_commit(t, nr << (PAGE_SHIFT + order));
-	return 0;
+	/* Keep @max of them, evenly by address; free the rest. */
+	sort(pfns, nr, sizeof(*pfns), scn_cmp_u64, NULL);
+	kept = 0;
+	for (i = 0; i < nr; i++) {
+		if (kept < max && (u64)kept * nr <= (u64)i * max) {
+			pfns[kept++] = pfns[i];
+			continue;
+		}
+		folio_put(pfn_folio(pfns[i]));
+	}
+	for (i = 0; i < kept; i++) {
+		folio = pfn_folio(pfns[i]);
+		scn_fill(folio_address(folio), folio_size(folio), it->seed ^ pfns[i]);
+		err = kho_preserve_folio(folio);
+		if (err)
+			return err;
+		if (!(i % 64))
+			cond_resched();
+	}
+	it->nr_pages = kept;
+	pr_info("stage %u: preserved %lu order-%u folios of %lu allocated on %u nodes\n",
+		stage, kept, order, nr, num_node_state(N_MEMORY));
+	scn_commit(t, kept << (PAGE_SHIFT + order));
+	return scn_fill_spread(pfns, kept);
 }
 
 static int scn_preserve(struct scn_totals *t)
@@ -1360,6 +1453,34 @@ static bool scn_damage_drops(void)
 #endif /* KHO_SCN_OURS */
 
 /*
+ * A reserve_mem= region named on both kernels' command lines: memblock hands
+ * it over through KHO, so the successor finds it at the same address with
+ * the previous stage's contents.  Every stage checks them and writes its own.
+ */
+static int scn_rmem(void)
+{
+	phys_addr_t start, size;
+	void *mem;
+	int err = 0;
+
+	/* It returns 1 when it finds the region. */
+	if (!reserve_mem_find_by_name(rmem, &start, &size)) {
+		pr_err("stage %u: no reserve_mem region %s\n", stage, rmem);
+		return -ENOENT;
+	}
+	/* memblock allocated it in RAM: it is in the direct map. */
+	mem = phys_to_virt(start);
+	if (stage > 1 && !scn_check(mem, size, ((u64)(stage - 1) << 40) ^ 0x7e5e,
+				    "reserve_mem", start))
+		err = -EIO;
+	else if (stage > 1)
+		pr_info("stage %u: reserve_mem %s at %pa, %pa bytes: contents verified\n",
+			stage, rmem, &start, &size);
+	scn_fill(mem, size, ((u64)stage << 40) ^ 0x7e5e);
+	return err;
+}
+
+/*
  * A last stage booted with kho=off (plan entry "ours+kho=off"): the kernel
  * must have ignored the handover whole, as if it had booted cold.
  */
@@ -1414,15 +1535,16 @@ static int __init kho_scenario_init(void)
 		return 0;
 	}
 
-	if (stage > 1 && !is_kho_boot()) {
-		if (tolerant) {
-			pr_info("stage %u: the handover was dropped (tolerated)\n", stage);
-			return 0;
-		}
+	if (stage > 1 && !is_kho_boot() && !tolerant) {
 		pr_err("stage %u: this kernel was not booted through a KHO kexec\n", stage);
 		return -ENOENT;
 	}
-	err = stage > 1 ? scn_verify(&in) : 0;
+	/* Tolerated: nothing to verify, but the next stage gets a new set. */
+	if (stage > 1 && !is_kho_boot())
+		pr_info("stage %u: the handover was dropped (tolerated)\n", stage);
+	err = stage > 1 && is_kho_boot() ? scn_verify(&in) : 0;
+	if (!err && rmem)
+		err = scn_rmem();
 	if (err)
 		return err;
 	if (scn_lost.absent || scn_lost.refused)

@@ -291,20 +291,14 @@ static int read_blobs(void)
 		return 0;
 	while ((len = syscall(__NR_getdents64, fd, buf, sizeof(buf))) > 0) {
 		for (pos = 0; pos < len;) {
-			struct {
-				unsigned long long ino;
-				long long off;
-				unsigned short reclen;
-				unsigned char type;
-				char name[];
-			} *d = (void *)(buf + pos);
+			struct linux_dirent64 *d = (void *)(buf + pos);
 
-			if (d->name[0] != '.') {
-				snprintf(path, sizeof(path), "%s/%s", dir, d->name);
+			if (d->d_name[0] != '.') {
+				snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
 				if (read_all(path) >= 0)
 					n++;
 			}
-			pos += d->reclen;
+			pos += d->d_reclen;
 		}
 	}
 	close(fd);
@@ -581,41 +575,57 @@ static int cpio_file(const char *path)
 	return ret ? ret : cpio_pad();
 }
 
+/*
+ * The tree under @dir ("" for the root) as cpio entries: what the host put
+ * in the initramfs (scripts/scenario.sh), whatever that is, so that the
+ * layout is written down once. Mount points are taken empty, and of the
+ * devtmpfs only the console.
+ */
+static int cpio_tree(const char *dir)
+{
+	char path[256], buf[4096];
+	struct linux_dirent64 *d;
+	int fd, ret = 0;
+	long len, pos;
+
+	fd = open(dir[0] ? dir : "/", O_RDONLY | O_DIRECTORY);
+	if (fd < 0)
+		return -1;
+	while (!ret && (len = syscall(__NR_getdents64, fd, buf, sizeof(buf))) > 0) {
+		for (pos = 0; !ret && pos < len; pos += d->d_reclen) {
+			d = (void *)(buf + pos);
+			if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, ".."))
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
+			if (!strcmp(path, "/initrd.img"))
+				continue;
+			if (d->d_type == DT_REG) {
+				ret = cpio_file(path);
+			} else if (d->d_type == DT_DIR) {
+				ret = cpio_header(path + 1, 040755, 0, 0, 0);
+				if (!ret && strcmp(path, "/proc") && strcmp(path, "/sys") &&
+				    strcmp(path, "/dev"))
+					ret = cpio_tree(path);
+			}
+		}
+	}
+	close(fd);
+	return ret;
+}
+
 static int write_initrd(const char *out)
 {
-	char path[64];
-	int i, j, ret = 0;
+	int ret;
 
 	cpio_fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	if (cpio_fd < 0)
 		return -1;
 	cpio_off = 0;
-	ret |= cpio_header("dev", 040755, 0, 0, 0);
-	ret |= cpio_header("dev/console", 020600, 0, 5, 1);
-	ret |= cpio_header("proc", 040755, 0, 0, 0);
-	ret |= cpio_header("sys", 040755, 0, 0, 0);
-	ret |= cpio_header("k", 040755, 0, 0, 0);
-	ret |= cpio_file("/init");
-	if (access(REPORT_TOOL, X_OK) == 0 || access(LUO_TOOL, X_OK) == 0)
-		ret |= cpio_header("bin", 040755, 0, 0, 0);
-	if (access(REPORT_TOOL, X_OK) == 0)
-		ret |= cpio_file(REPORT_TOOL);
-	if (access(LUO_TOOL, X_OK) == 0)
-		ret |= cpio_file(LUO_TOOL);
-	for (i = 0; i < nr_stages; i++) {
-		for (j = 0; j < i; j++)
-			if (!strcmp(plan[i], plan[j]))
-				break;
-		if (j < i)
-			continue;
-		snprintf(path, sizeof(path), "k/%s", plan[i]);
-		ret |= cpio_header(path, 040755, 0, 0, 0);
-		snprintf(path, sizeof(path), "/k/%s/bzImage", plan[i]);
-		ret |= cpio_file(path);
-		snprintf(path, sizeof(path), "/k/%s/kho_scenario.ko", plan[i]);
-		ret |= cpio_file(path);
-	}
-	ret |= cpio_header("TRAILER!!!", 0, 0, 0, 0);
+	ret = cpio_tree("");
+	if (!ret)
+		ret = cpio_header("dev/console", 020600, 0, 5, 1);
+	if (!ret)
+		ret = cpio_header("TRAILER!!!", 0, 0, 0, 0);
 	close(cpio_fd);
 	return ret;
 }

@@ -88,11 +88,9 @@ run_ktap() {	# run_ktap PREFIX CMD...
 	timeout -k 10 "$KTAP_TIMEOUT" "$@" > "$log" 2>&1 || rc=$?
 	while IFS= read -r line; do
 		if [[ $line =~ ^\ \ \ \ (ok|not\ ok)\ [0-9]+\ ([^#]*[^#\ ]) ]]; then
-			if [[ $line =~ \#\ *SKIP ]]; then
-				subs+=("skip|${BASH_REMATCH[2]}")
-			else
-				subs+=("${BASH_REMATCH[1]}|${BASH_REMATCH[2]}")
-			fi
+			local sst=${BASH_REMATCH[1]} sname=${BASH_REMATCH[2]}
+			[[ $line =~ \#\ *SKIP ]] && sst=skip
+			subs+=("$sst|$sname")
 			continue
 		fi
 		if [[ $line =~ ^1\.\.([0-9]+)$ ]]; then

@@ -203,9 +203,13 @@ run_scenarios() {	# run_scenarios VARIANT PREFIX TIMEOUT
 		"$r/report-scenario.sh" "${p}report" ours,ours "" "$v" "$t"
 	group "scenario.${p}report-scattered" 1 $((t * 2)) env KHO_REPORT_WARNINGS=fragmented \
 		"$r/report-scenario.sh" "${p}report-scattered" ours,ours scattered=4096 "$v" "$t"
-	# The shape of a hypervisor host (host-scenarios.sh).
-	group "scenario.${p}host" "$(grep -c '^[a-z]' "$r/host-scenarios.table")" $((t * 20)) \
-		"$r/host-scenarios.sh" "$v"
+	# The shape of a hypervisor host (host-scenarios.sh).  Not yet on the
+	# debug kernel: its successor hangs in early boot on the 8 GiB
+	# two-node layout (open, see the issue notes).
+	if [ "$v" = test ]; then
+		group scenario.host "$(grep -c '^[a-z]' "$r/host-scenarios.table")" \
+			$((t * 20)) "$r/host-scenarios.sh" test
+	fi
 	if [ "$v" = test ]; then
 		scn stock-to-ours stock,ours "" test "$t"
 		scn ours-to-stock ours,stock "" test "$t"

@@ -37,7 +37,6 @@
 
 #include <linux/bitmap.h>
 #include <linux/crash_dump.h>
-#include <linux/fault-inject.h>
 #include <linux/io.h>
 #include <linux/kexec_handover.h>
 #include <linux/kho/abi/kexec_handover.h>
@@ -96,43 +95,56 @@ const void *kho_in_fdt(void)
 #ifdef CONFIG_FAIL_KHO
 /*
  * fail_kho_incoming=<interval>,<probability>,<space>,<times> makes the calls
- * of the incoming path that can run out of room or memory fail (see
- * Documentation/fault-injection/fault-injection.rst): 1 in <interval> with
- * 100% and 1 time fails exactly the <interval>-th. kho_populate() runs before
- * early parameters are parsed, so the parameter is read from the command line
- * on first use.
+ * of the incoming path that can run out of room or memory fail, in the
+ * syntax of Documentation/fault-injection/fault-injection.rst: every
+ * <interval>-th call, <times> times (-1: no limit), so that K,100,0,1 fails
+ * exactly the K-th. Only 100% is supported, and <space> is ignored: the
+ * first calls come before per-CPU areas, random numbers and early parameters
+ * exist, too early for should_fail() (a debug kernel hung in it), so the
+ * count is kept here and the parameter read from the command line on first
+ * use.
  */
-static DECLARE_FAULT_ATTR(fail_kho_incoming);
 static unsigned int kho_in_fault_calls __initdata;
+static unsigned long kho_in_fault_interval __initdata;
+static long kho_in_fault_times __initdata;
+
+static void __init kho_in_fault_parse(void)
+{
+	unsigned long interval, probability, space;
+	const char *arg = boot_command_line;
+	long times;
+
+	/* A parameter of its own, not text inside another one's value. */
+	while ((arg = strstr(arg, "fail_kho_incoming=")) &&
+	       arg != boot_command_line && arg[-1] != ' ')
+		arg++;
+	if (!arg)
+		return;
+	if (sscanf(arg + strlen("fail_kho_incoming="), "%lu,%lu,%lu,%ld",
+		   &interval, &probability, &space, &times) != 4 ||
+	    !interval || probability != 100) {
+		pr_warn("fault injection: fail_kho_incoming= wants K,100,0,TIMES\n");
+		return;
+	}
+	kho_in_fault_interval = interval;
+	kho_in_fault_times = times;
+}
 
 static bool __init kho_in_fail(const char *site)
 {
 	static bool parsed __initdata;
-	const char *arg;
-	char buf[64];
-	size_t len;
 
 	if (!parsed) {
 		parsed = true;
-		/* A parameter of its own, not text inside another one's value. */
-		arg = boot_command_line;
-		while ((arg = strstr(arg, "fail_kho_incoming=")) &&
-		       arg != boot_command_line && arg[-1] != ' ')
-			arg++;
-		if (arg) {
-			arg += strlen("fail_kho_incoming=");
-			len = min(strcspn(arg, " "), sizeof(buf) - 1);
-			memcpy(buf, arg, len);
-			buf[len] = '\0';
-			setup_fault_attr(&fail_kho_incoming, buf);
-			/* One line of ours instead of a stack dump per failure. */
-			fail_kho_incoming.verbose = 0;
-		}
+		kho_in_fault_parse();
 	}
 
 	kho_in_fault_calls++;
-	if (!should_fail(&fail_kho_incoming, 1))
+	if (!kho_in_fault_interval || !kho_in_fault_times ||
+	    kho_in_fault_calls % kho_in_fault_interval)
 		return false;
+	if (kho_in_fault_times > 0)
+		kho_in_fault_times--;
 	pr_info("fault injection: failing call %u (%s)\n", kho_in_fault_calls, site);
 	return true;
 }

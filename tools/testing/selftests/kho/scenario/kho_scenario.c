@@ -830,36 +830,24 @@ static struct folio *scn_alloc_low(unsigned int order)
 
 /* GiB windows a fill can account for: 64 GiB of guest memory. */
 #define SCN_FILL_GIBS	64
+/* Marks, while choosing, the first folio of a GiB in the pfn list. */
+#define SCN_FIRST	BIT_ULL(63)
 
-/* Whether the page allocator owns any memory of GiB window @g. */
-static bool scn_gib_has_ram(unsigned long g)
-{
-	unsigned long pfn = g << (30 - PAGE_SHIFT), end = pfn + (1UL << (30 - PAGE_SHIFT));
-	struct page *page;
-
-	for (; pfn < end; pfn += 1UL << (21 - PAGE_SHIFT)) {
-		page = pfn_to_online_page(pfn);
-		if (page && !PageReserved(page))
-			return true;
-	}
-	return false;
-}
+#define SCN_GIB(pfn)	((pfn) >> (30 - PAGE_SHIFT))
 
 /*
- * The shape of a host: a fill must have put blocks in every GiB of RAM the
- * allocator has, not in one corner of it.
+ * The shape of a host: the set must have blocks in every GiB in which the
+ * page allocator could give the fill memory (@want: scratch, which is
+ * CMA, and memory in use are not), not in one corner of it.
  */
-static int scn_fill_spread(const u64 *pfns, unsigned long nr)
+static int scn_fill_spread(const u64 *pfns, unsigned long nr, const unsigned long *want)
 {
 	DECLARE_BITMAP(hit, SCN_FILL_GIBS) = { };
-	unsigned long i, g, ram = 0, missed = 0, end = 0;
-	int nid;
+	unsigned long i, g, missed = 0;
 
-	for_each_online_node(nid)
-		end = max(end, node_end_pfn(nid));
 	for (i = 0; i < nr; i++)
-		if ((pfns[i] >> (30 - PAGE_SHIFT)) < SCN_FILL_GIBS)
-			__set_bit(pfns[i] >> (30 - PAGE_SHIFT), hit);
+		if (SCN_GIB(pfns[i]) < SCN_FILL_GIBS)
+			__set_bit(SCN_GIB(pfns[i]), hit);
 	/* And the other blocks of the set: the big one may fill a GiB alone. */
 	for (i = 0; i < scn_out->nr_items; i++) {
 		const struct scn_item *it = &scn_out->items[i];
@@ -871,17 +859,15 @@ static int scn_fill_spread(const u64 *pfns, unsigned long nr)
 		for (g = it->phys >> 30; g < SCN_FILL_GIBS && g << 30 < end; g++)
 			__set_bit(g, hit);
 	}
-	for (g = 0; g < SCN_FILL_GIBS && g << (30 - PAGE_SHIFT) < end; g++) {
-		if (!scn_gib_has_ram(g))
-			continue;
-		ram++;
+	for_each_set_bit(g, want, SCN_FILL_GIBS) {
 		if (!test_bit(g, hit)) {
 			pr_err("stage %u: the fill left GiB %lu without a block\n", stage, g);
 			missed++;
 		}
 	}
-	pr_info("stage %u: the fill has blocks in %lu of %lu GiB of RAM\n", stage,
-		ram - missed, ram);
+	pr_info("stage %u: the set has blocks in %lu of the %u GiB the fill could use\n",
+		stage, bitmap_weight(want, SCN_FILL_GIBS) - missed,
+		bitmap_weight(want, SCN_FILL_GIBS));
 	return missed ? -EAGAIN : 0;
 }
 
@@ -906,6 +892,7 @@ static int scn_preserve_fill(unsigned long pages, struct scn_totals *t)
 	const unsigned int order = 9;
 	unsigned long max = pages >> order, all = totalram_pages() >> order;
 	unsigned long nr = 0, i, kept;
+	DECLARE_BITMAP(want, SCN_FILL_GIBS) = { };
 	struct scn_item *it = scn_new_item(SCN_FOLIOS);
 	nodemask_t nodes = node_states[N_MEMORY];
 	int nid = first_node(nodes);
@@ -940,15 +927,26 @@ static int scn_preserve_fill(unsigned long pages, struct scn_totals *t)
 		if (!(nr % 64))
 			cond_resched();
 	}
-	/* Keep @max of them, evenly by address; free the rest. */
+	/*
+	 * Keep @max of them: the first of every GiB, then evenly by address;
+	 * free the rest.
+	 */
 	sort(pfns, nr, sizeof(*pfns), scn_cmp_u64, NULL);
+	for (i = 0; i < nr; i++) {
+		if (SCN_GIB(pfns[i]) < SCN_FILL_GIBS &&
+		    !__test_and_set_bit(SCN_GIB(pfns[i]), want))
+			pfns[i] |= SCN_FIRST;
+	}
 	kept = 0;
 	for (i = 0; i < nr; i++) {
-		if (kept < max && (u64)kept * nr <= (u64)i * max) {
-			pfns[kept++] = pfns[i];
+		bool first = pfns[i] & SCN_FIRST;
+		u64 pfn = pfns[i] & ~SCN_FIRST;
+
+		if (first || (kept < max && (u64)kept * nr <= (u64)i * max)) {
+			pfns[kept++] = pfn;
 			continue;
 		}
-		folio_put(pfn_folio(pfns[i]));
+		folio_put(pfn_folio(pfn));
 	}
 	for (i = 0; i < kept; i++) {
 		folio = pfn_folio(pfns[i]);
@@ -963,7 +961,7 @@ static int scn_preserve_fill(unsigned long pages, struct scn_totals *t)
 	pr_info("stage %u: preserved %lu order-%u folios of %lu allocated on %u nodes\n",
 		stage, kept, order, nr, num_node_state(N_MEMORY));
 	scn_commit(t, kept << (PAGE_SHIFT + order));
-	return scn_fill_spread(pfns, kept);
+	return scn_fill_spread(pfns, kept, want);
 }
 
 static int scn_preserve(struct scn_totals *t)

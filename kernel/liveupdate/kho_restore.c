@@ -323,10 +323,10 @@ bool kho_in_unrestored(phys_addr_t phys)
  * The blob's memory stays preserved until its owner restores it.
  *
  * Context: Any context once the direct map is up.
- * Return: 0 on success; -ENOENT if there was no handover, no blob of that
- * name, or the blob lies outside this kernel's memory (then *@phys is set
- * and *@size is not); -EINVAL if @phys is NULL or the blob's node is
- * malformed.
+ * Return: 0 on success; -EINVAL if @phys is NULL or the blob's node is
+ * malformed; -ENOENT if there was no handover, no blob of that name, or the
+ * blob lies outside this kernel's memory (then *@phys is set and *@size is
+ * not).
  */
 int kho_retrieve_subtree(const char *name, phys_addr_t *phys, size_t *size)
 {
@@ -334,12 +334,10 @@ int kho_retrieve_subtree(const char *name, phys_addr_t *phys, size_t *size)
 	size_t len;
 	int node, err;
 
-	if (!fdt)
-		return -ENOENT;
 	if (!phys)
 		return -EINVAL;
-
-	node = fdt_subnode_offset(fdt, 0, name);
+	/* No handover, or no blob of that name: the same to the caller. */
+	node = fdt ? fdt_subnode_offset(fdt, 0, name) : -FDT_ERR_NOTFOUND;
 	if (node < 0)
 		return -ENOENT;
 

@@ -6,7 +6,8 @@
 #
 # PLAN is the comma-separated list of kernels booted in turn (ours, stock;
 # NAME+WORD also puts WORD on that stage's command line, as in ours+kho=off;
-# NAME+W1+W2 two words, and ';' in a word stands for a comma),
+# NAME+W1+W2 two words, and ';' in a word stands for a comma; NAME:VARIANT
+# boots that stage with another config, as in ours,ours:debug),
 # MODARGS extra kho_scenario parameters (comma-separated), VARIANT the
 # kernel config (test or debug).  The kernels must already be built.  The
 # serial log is kept in $KHO_BUILD/logs/NAME.log and printed on failure.
@@ -40,7 +41,14 @@ log=$KHO_BUILD/logs/$name.log
 rm -rf "$work" "$log"
 mkdir -p "$work"
 
-first=$(kho_kdir "${kernels[0]}" "$variant")
+# A stage's kernel: FLAVOR, or FLAVOR:VARIANT for another config than the
+# scenario's.
+stage_kdir() {
+	local v=$variant
+	[[ $1 == *:* ]] && v=${1#*:}
+	kho_kdir "${1%%:*}" "$v"
+}
+first=$(stage_kdir "${kernels[0]}")
 init=$(kho_init_bin "$first/hdr/include")
 {
 	echo "dir /dev 0755 0 0"
@@ -50,15 +58,15 @@ init=$(kho_init_bin "$first/hdr/include")
 	echo "dir /k 0755 0 0"
 	echo "file /init $init 0755 0 0"
 	for k in $(printf '%s\n' "${kernels[@]}" | sort -u); do
-		kdir=$(kho_kdir "$k" "$variant")
-		[ -f "$kdir/arch/x86/boot/bzImage" ] || die "kernel $k-$variant is not built"
+		kdir=$(stage_kdir "$k")
+		[ -f "$kdir/arch/x86/boot/bzImage" ] || die "kernel ${kdir##*/} is not built"
 		echo "dir /k/$k 0755 0 0"
 		echo "file /k/$k/bzImage $kdir/arch/x86/boot/bzImage 0644 0 0"
-		echo "file /k/$k/kho_scenario.ko $KHO_BUILD/mod/$k-$variant/kho_scenario.ko 0644 0 0"
+		echo "file /k/$k/kho_scenario.ko $KHO_BUILD/mod/${kdir##*/}/kho_scenario.ko 0644 0 0"
 	done
 	[ -z "${KHO_INITRD_EXTRA:-}" ] || printf '%s\n' "$KHO_INITRD_EXTRA"
 } > "$work/cpio_list"
-[ -x "$first/usr/gen_init_cpio" ] || die "kernel ${kernels[0]}-$variant is not built"
+[ -x "$first/usr/gen_init_cpio" ] || die "kernel ${first##*/} is not built"
 "$first/usr/gen_init_cpio" "$work/cpio_list" > "$work/initrd.cpio" ||
 	die "gen_init_cpio failed"
 

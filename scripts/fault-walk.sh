@@ -13,7 +13,15 @@
 # kexec must log its failure and end in either the whole handover or a
 # smaller, logged one (the scenario module runs tolerant: what is restored
 # must be right, what is missing is counted), with no kernel report.
-# Records the counting run, the chain, and one result per failed call.
+# Then a second chain in which stage k + 1 fails every call from its k-th
+# on (fail_kho_incoming=1,100,k-1,-1): the fallbacks fail too, down to a
+# late drop of the whole handover.  That chain guards issue 13 defects 1
+# (a late drop freed scratch this kernel never reserved), 3 (a late drop
+# gave the reserve_mem= regions to the allocator: every stage checks the
+# previous stage's pattern in one) and 8 (a fallback that failed part-way
+# left struct pages nobody initialised: every stage reads every pfn's
+# flags, which DEBUG_VM checks on the debug kernel).
+# Records the counting run, both chains, and one result per failed call.
 set -uo pipefail
 KHO_TAG=fault-walk
 . "$(dirname "$0")/lib.sh"
@@ -21,38 +29,66 @@ KHO_TAG=fault-walk
 variant=${1:-test}
 prefix=fault
 [ "$variant" = test ] || prefix=$variant-fault
-args="tolerant=1,scattered=4096,max_order=4"
+args="tolerant=1,scattered=4096,max_order=4,rmem=scnfw"
+extra="reserve_mem=8M:2M:scnfw khotest.pfnwalk=1"
 here=$(dirname "$0")
 per=60
 [ "$variant" = debug ] && per=150
 
-KHO_CMDLINE_EXTRA="fail_kho_incoming=1000000,100,0,1" \
+KHO_CMDLINE_EXTRA="$extra fail_kho_incoming=1000000,100,0,1" \
 	"$here/scenario.sh" "$prefix-count" ours,ours "$args" "$variant" $((2 * per)) || exit 1
 n=$(sed -nE 's/.*KHO: fault injection: ([0-9]+) calls could have failed.*/\1/p' \
 	"$KHO_BUILD/logs/$prefix-count.log" | tail -n 1)
 [ -n "$n" ] || die "the successor did not count its fault points"
 say "$n calls of the incoming path can fail; failing each in turn, in one chain"
 
-plan=ours
-for ((k = 1; k <= n; k++)); do
-	plan+=",ours+fail_kho_incoming=$k;100;0;1"
-done
+# walk NAME WHAT ARGS...: one chain, stage k + 1 with the k-th plan word;
+# one result per stage for the failure the word asked for.
+walk() {
+	local name=$1 what=$2 plan=ours k line cost sect log rc=0
+	shift 2
+	for ((k = 1; k <= n; k++)); do
+		plan+=",ours+fail_kho_incoming=$1"
+		shift
+	done
+	KHO_CMDLINE_EXTRA=$extra "$here/scenario.sh" "$prefix-$name" "$plan" "$args" "$variant" \
+		$(((n + 1) * per)) || rc=1
+	log=$KHO_BUILD/logs/$prefix-$name.log
+	for ((k = 1; k <= n; k++)); do
+		# The successor's part of the log, and what the failure cost, as
+		# it said it.
+		sect=$(awk -v s="khotest: kexec into stage $((k + 1)) " -v e="khotest: kexec into stage $((k + 2)) " '
+			index($0, s) { on = 1 } index($0, e) { on = 0 } on { sub(/^\[ *[0-9.]+\] /, ""); print }' "$log")
+		line=$(printf '%s\n' "$sect" | grep -a -m1 "KHO: fault injection: failing call $k (")
+		if [ -z "$line" ]; then
+			kho_result "scenario.$prefix-$name-$k" fail "stage $((k + 1)) did not fail call $k"
+			rc=1
+			continue
+		fi
+		cost=$(printf '%s\n' "$sect" | grep -a -E 'KHO: (ignoring the handover|cannot|only part|no room|reserved [0-9]+ (preserved|coarse))' |
+			sed 's/^KHO: //' | paste -sd '|' | sed 's/|/; then /g')
+		printf '    # %s %s: %s; %s\n' "$what" "$k" "${line#KHO: fault injection: }" "${cost:-?}"
+		# A handover lost after reserve_mem= revived its region: the
+		# region and its contents must have stayed (defect 3), unless
+		# the kernel said it could not keep it (that call failed too).
+		if ! printf '%s\n' "$sect" | grep -aq "cannot keep reserve_mem region 'scnfw'" &&
+		   { printf '%s\n' "$sect" | grep -aq 'scnfw: page .* is in the page allocator' ||
+		     { printf '%s\n' "$sect" | grep -aq 'handover is lost' &&
+		       ! printf '%s\n' "$sect" | grep -aq 'reserve_mem scnfw at .*contents verified'; }; }; then
+			kho_result "scenario.$prefix-$name-$k" fail "the reserve_mem region was lost without a word"
+			rc=1
+			continue
+		fi
+		kho_result "scenario.$prefix-$name-$k" ok
+	done
+	return $rc
+}
+
 rc=0
-"$here/scenario.sh" "$prefix-chain" "$plan" "$args" "$variant" $(((n + 1) * per)) || rc=1
-log=$KHO_BUILD/logs/$prefix-chain.log
-for ((k = 1; k <= n; k++)); do
-	line=$(grep -a -m1 "KHO: fault injection: failing call $k (" "$log" | sed -E 's/^\[ *[0-9.]+\] //')
-	if [ -z "$line" ]; then
-		kho_result "scenario.$prefix-$k" fail "stage $((k + 1)) did not fail call $k"
-		rc=1
-		continue
-	fi
-	# What the failure cost, as the successor said it.
-	cost=$(awk -v s="khotest: kexec into stage $((k + 1)) " -v e="khotest: kexec into stage $((k + 2)) " '
-		index($0, s) { on = 1 } index($0, e) { on = 0 }
-		on && /KHO: (ignoring the handover|cannot|only part|no room|reserved [0-9]+ (preserved|coarse))/ {
-			sub(/^\[ *[0-9.]+\] /, ""); print; exit }' "$log")
-	printf '    # call %s: %s; %s\n' "$k" "${line#KHO: fault injection: }" "${cost:-?}"
-	kho_result "scenario.$prefix-$k" ok
-done
+words=()
+for ((k = 1; k <= n; k++)); do words+=("$k;100;0;1"); done
+walk chain "call" "${words[@]}" || rc=1
+words=()
+for ((k = 1; k <= n; k++)); do words+=("1;100;$((k - 1));-1"); done
+walk from "calls from" "${words[@]}" || rc=1
 exit $rc

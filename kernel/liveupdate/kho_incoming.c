@@ -97,15 +97,17 @@ const void *kho_in_fdt(void)
  * fail_kho_incoming=<interval>,<probability>,<space>,<times> makes the calls
  * of the incoming path that can run out of room or memory fail, in the
  * syntax of Documentation/fault-injection/fault-injection.rst: every
- * <interval>-th call, <times> times (-1: no limit), so that K,100,0,1 fails
- * exactly the K-th. Only 100% is supported, and <space> is ignored: the
- * first calls come before per-CPU areas, random numbers and early parameters
- * exist, too early for should_fail() (a debug kernel hung in it), so the
- * count is kept here and the parameter read from the command line on first
- * use.
+ * <interval>-th call once the first <space> calls have passed, <times> times
+ * (-1: no limit). So K,100,0,1 fails exactly the K-th call, and 1,100,K,-1
+ * every call after the K-th. Only 100% is supported: the first calls come
+ * before per-CPU areas, random numbers and early parameters exist, too
+ * early for should_fail() (a debug kernel hung in it), so the count is kept
+ * here and the parameter read from the command line on first use.
  */
 static unsigned int kho_in_fault_calls __initdata;
+static unsigned int kho_in_fault_seen __initdata;
 static unsigned long kho_in_fault_interval __initdata;
+static unsigned long kho_in_fault_space __initdata;
 static long kho_in_fault_times __initdata;
 
 static void __init kho_in_fault_parse(void)
@@ -123,10 +125,11 @@ static void __init kho_in_fault_parse(void)
 	if (sscanf(arg + strlen("fail_kho_incoming="), "%lu,%lu,%lu,%ld",
 		   &interval, &probability, &space, &times) != 4 ||
 	    !interval || probability != 100) {
-		pr_warn("fault injection: fail_kho_incoming= wants K,100,0,TIMES\n");
+		pr_warn("fault injection: fail_kho_incoming= wants K,100,SPACE,TIMES\n");
 		return;
 	}
 	kho_in_fault_interval = interval;
+	kho_in_fault_space = space;
 	kho_in_fault_times = times;
 }
 
@@ -140,8 +143,14 @@ static bool __init kho_in_fail(const char *site)
 	}
 
 	kho_in_fault_calls++;
-	if (!kho_in_fault_interval || !kho_in_fault_times ||
-	    kho_in_fault_calls % kho_in_fault_interval)
+	if (!kho_in_fault_interval || !kho_in_fault_times)
+		return false;
+	/* As should_fail(): each call spends one of <space> first. */
+	if (kho_in_fault_space) {
+		kho_in_fault_space--;
+		return false;
+	}
+	if (++kho_in_fault_seen % kho_in_fault_interval)
 		return false;
 	if (kho_in_fault_times > 0)
 		kho_in_fault_times--;

@@ -45,6 +45,11 @@ static bool tree_has(phys_addr_t root, unsigned long key)
 }
 
 /*
+ * Regression test for issue 13 defect 12: a block inside scratch, or beyond
+ * the successor's RAM, made the whole handover refused.
+ * Regression test for issue 13 defect 7: kho_in_is_ram() accepted
+ * MEMBLOCK_NOMAP memory for preserved blocks too.
+ *
  *   hole        | bank (RAM)
  *   [a] [b]     | [c] [d] ...
  *
@@ -115,6 +120,9 @@ static void kho_in_reserve_straddle_check(void)
 }
 
 /*
+ * Regression test for issue 13 defect 12: blocks beyond the successor's RAM
+ * (booted with mem=) made the whole handover refused.
+ *
  * A successor booted with mem=: RAM ends at 1 GiB into the bank, every
  * block above it is refused (NOT_RAM), everything below kept.
  */
@@ -148,6 +156,9 @@ static void kho_in_reserve_mem_limit_check(void)
 }
 
 /*
+ * Regression test for issue 13 defect 12: overlapping keys, which the
+ * outgoing API leaves to its callers, made the whole handover refused.
+ *
  *   [            order 9             ]
  *     [o0]   [   order 3   ]  [o0][o0][o0]...   (a run crossing its end)
  *               [o0]

@@ -17,6 +17,7 @@
 #include <linux/kernel.h>
 #include <linux/limits.h>
 #include <linux/minmax.h>
+#include <linux/sched.h>
 
 #include "in_check_util.h"
 
@@ -382,6 +383,11 @@ static void kho_in_vet_tree_misaligned_check(void)
 }
 
 /*
+ * Regression test for issue 13 defect 7: kho_in_is_ram() accepted
+ * MEMBLOCK_NOMAP memory, and the walk read a tree page outside the linear
+ * map. (The NOMAP answer is kho_in_page_kind()'s in kho_incoming.c; here
+ * the machine gives it, and the validator must not read the page.)
+ *
  * The entry points into memory a tree page may not be in: a hole, past the
  * end of RAM, NOMAP, scratch, the kernel image, a reserved range; each at
  * a different level. The page is never read (nothing backs it).
@@ -597,6 +603,38 @@ static void kho_in_vet_tree_budget_check(void)
 	}
 	tt_free(&t);
 	test_machine_done();
+}
+
+/*
+ * Regression test for issue 13 defect 5: a vetting pass that ran out of
+ * working memory dropped a valid handover whole, and every preserved page
+ * went to the allocator.
+ *
+ * Vetting and reserving take no memory: with the next allocation set to
+ * fail, a valid tree is still kept whole, and no allocation is even tried.
+ */
+static void kho_in_vet_tree_no_memory_check(void)
+{
+	u64 rng = kho_test_seed();
+	struct blk *blks = random_blocks(500, 6, BLOCKS, &rng);
+	unsigned long calls;
+	enum kho_in_kind kind;
+	struct scene s;
+
+	if (scene_init(&s, blks, 500)) {
+		calls = kho_shim_alloc_calls();
+		current->fail_nth = 1;
+		kind = machine_take_tree(&s.v, s.t.root, 1UL << 30, 0, 0);
+		EXPECT_EQ(current->fail_nth, 1);
+		current->fail_nth = 0;
+		EXPECT_EQ(kind, KHO_IN_OK);
+		EXPECT_EQ(kho_shim_alloc_calls(), calls);
+		EXPECT_EQ(s.v.kept, 500);
+		EXPECT_EQ(machine.bad_emits, 0);
+		kho_in_forget_pages(&s.v);
+	}
+	scene_done(&s);
+	free(blks);
 }
 
 /* The root itself: refused for its kind, and nothing of the tree read. */
@@ -834,6 +872,7 @@ static const struct kho_test_case cases[] = {
 	KHO_CASE(kho_in_vet_tree_beyond_check),
 	KHO_CASE(kho_in_vet_tree_twice_check),
 	KHO_CASE(kho_in_vet_tree_budget_check),
+	KHO_CASE(kho_in_vet_tree_no_memory_check),
 	KHO_CASE(kho_in_vet_tree_root_check),
 	KHO_CASE(kho_in_vet_tree_marks_check),
 	KHO_CASE(kho_in_vet_tree_marks_format_check),

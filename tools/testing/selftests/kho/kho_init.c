@@ -278,7 +278,13 @@ static long read_all(const char *path)
 	return n < 0 ? -1 : total;
 }
 
-/* Every incoming blob's debugfs view, read whole. */
+/*
+ * Regression test for issue 13 defect 4: in/sub_fdts/<name> was created at
+ * fs_initcall over a blob that LUO had already freed with
+ * kho_restore_free() from an early_initcall: a view over a freed page.
+ *
+ * Every incoming blob's debugfs view, read whole.
+ */
 static int read_blobs(void)
 {
 	static const char dir[] = "/sys/kernel/debug/kho/in/sub_fdts";

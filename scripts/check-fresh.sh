@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Prove the README's set-up on a machine that has nothing but Debian and git.
+# Prove the README's set-up on a machine that has nothing but Debian, git
+# and make.
 #
 #   check-fresh.sh [TARGET...]      default: demo check
 #
 # A minimal Debian 12 root is made with debootstrap (once, cached in
-# $KHO_CACHE/fresh/root-base and copied for every run), with git as its only
-# extra package.  The repo is cloned into a fresh copy of it and each TARGET
-# is run there with `make TARGET`, as root, with an empty cache: every
-# package, the base tree and every build come from the project's own
-# scripts.  A missing tool fails the run.  Each target's duration is
+# $KHO_CACHE/fresh/root-base and copied for every run), with git and make
+# as its only extra packages (Debian's minimal root has no make, and the
+# README's commands are make targets).  The repo is cloned into a fresh
+# copy of it and each TARGET is run there with `make TARGET`, as root,
+# with an empty cache: every package, the base tree and every build come
+# from the project's own scripts.  A missing tool fails the run.  Each target's duration is
 # printed; logs in $KHO_CACHE/fresh/logs.  Needs root (chroot, mounts).
 set -uo pipefail
 KHO_TAG=fresh
@@ -33,13 +35,14 @@ if ! command -v debootstrap >/dev/null; then
 fi
 mirror=$(kho_apt_mirror)
 [ -n "$mirror" ] || mirror=http://deb.debian.org/debian
-if [ ! -f "$base/.kho-fresh-ok" ]; then
-	say "debootstrap bookworm (minbase + git) from $mirror"
+extra=git,make,ca-certificates
+if [ "$(cat "$base/.kho-fresh-ok" 2>/dev/null)" != "$extra" ]; then
+	say "debootstrap bookworm (minbase + $extra) from $mirror"
 	rm -rf "$base"
 	t0=$SECONDS
-	debootstrap --variant=minbase --include=git,ca-certificates bookworm "$base" "$mirror" \
+	debootstrap --variant=minbase --include=$extra bookworm "$base" "$mirror" \
 		> "$logs/debootstrap.log" 2>&1 || die "debootstrap failed; see $logs/debootstrap.log"
-	touch "$base/.kho-fresh-ok"
+	echo "$extra" > "$base/.kho-fresh-ok"
 	say "root made in $((SECONDS - t0)) s"
 fi
 

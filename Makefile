@@ -12,7 +12,7 @@ S := scripts
 FUZZ_TIME ?= 600
 
 .PHONY: help deps base kernel stock demo check unit selftests scenarios \
-	corrupt bench fuzz patches check-series check-fresh docs clean
+	corrupt bench fuzz patches check-series check-fresh check-harness docs clean
 
 help:
 	@echo 'KHO-stateless: Kexec HandOver with a stateless radix tree, for Linux 7.3'
@@ -29,6 +29,7 @@ help:
 	@echo '  patches     the git format-patch series against 7.3, cover letter, checkpatch'
 	@echo '  check-series  git am the series onto a clean base, build every prefix, base KHO selftest'
 	@echo '  check-fresh   the README commands in a fresh debootstrap Debian 12 root, empty cache'
+	@echo '  check-harness  a broken guest init, a missing kernel, a stale log: each must fail check'
 	@echo '  docs        build our rst with the kernel doc build (Sphinx), fail on warnings'
 	@echo '  kernel      build our test kernel;  stock: the pristine 7.3 one'
 	@echo '  base        fetch the Linux 7.3 base tree;  deps: install Debian packages'
@@ -84,6 +85,9 @@ check-series: deps
 
 check-fresh:
 	@$(S)/check-fresh.sh $(FRESH_TARGETS)
+
+check-harness: kernel stock
+	@$(S)/check-broken.sh
 
 docs: deps
 	@$(S)/check-docs.sh

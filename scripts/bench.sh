@@ -4,8 +4,8 @@
 #
 #   bench.sh [quick]
 #
-# BENCH_PARTS limits the run to some of: scattered ops contig orders tree
-# userspace (default: all of them, in one invocation).
+# BENCH_PARTS limits the run to some of: scattered ops contig orders large
+# tree userspace (default: all of them, in one invocation).
 # Builds stock 7.3 and ours with the same config (configs/test.config only:
 # no KUnit, no test hooks), then boots each workload as a two-kernel chain
 # (stock -> stock, ours -> ours) in QEMU and reads the *next* kernel's own
@@ -53,7 +53,7 @@ kho_module stock bench >/dev/null
 set +e
 
 stock_cap=${STOCK_CAP:-700}
-parts=" ${BENCH_PARTS:-scattered ops contig orders tree userspace} "
+parts=" ${BENCH_PARTS:-scattered ops contig orders large tree userspace} "
 part() { [[ $parts == *" $1 "* ]]; }
 if [ "$quick" = quick ]; then
 	sizes=(0 1024 16384)
@@ -270,6 +270,52 @@ small_row() {	# small_row LABEL NAME ARGS
 }
 part contig && small_row "KHO time, 256 MiB contiguous" contig "max_order=0,unpreserve=0,keep=0,big_order=16"
 part orders && small_row "KHO time, folios of orders 0..10" orders "max_order=10,unpreserve=0,keep=0"
+
+# Large blocks, the shape of VM memory: 2 MiB folios filling about 70% of
+# a LARGE_GIB (default 12) GiB guest, and one order-18 block through
+# kho_preserve_pages().  For each kernel, with 1 and with 2 vCPUs:
+#   window   the early-boot KHO window (early + late windows minus those
+#            of a boot of the same size and vCPUs without the workload):
+#            single-threaded, before anything else may run;
+#   init     the parallel initialisation of the struct pages nobody
+#            restored early (ours logs it; stock does that work inside
+#            its window, so it has none);
+#   restore  the restore of every block (the module's timed restore calls);
+#   total    the three together: early boot until everything is restored.
+large_gib=${LARGE_GIB:-$([ "$quick" = quick ] && echo 6 || echo 12)}
+large_args="fill=70,big_order=18,max_order=0,unpreserve=0,keep=0"
+part large || large_gib=
+if [ -n "$large_gib" ]; then
+	declare -A lg
+	for cpus in 1 2; do
+		for k in stock ours; do
+			st=""; [ "$k" = stock ] && st=",stock=1"
+			b=$(KHO_SMP=$cpus run "$k-large0-$cpus" "$k,$k" "max_order=0,unpreserve=0,keep=0$st" "${large_gib}G" 900)
+			log=$(KHO_SMP=$cpus run "$k-large-$cpus" "$k,$k" "$large_args$st" "${large_gib}G" $((stock_cap + 600)))
+			lg[$k-window-$cpus]=$(awk -v w="$(window "$log")" -v b="$(window "$b")" 'BEGIN {
+				if (w != "" && b != "") printf "%.1f", w - b }')
+			lg[$k-init-$cpus]=$(sed -nE 's/.*KHO: initialised the struct pages of preserved memory on .* in ([0-9]+) us.*/\1/p' "$log" |
+				tail -n1 | awk '{ printf "%.1f", $1 / 1000 }')
+			[ "$k" = stock ] && lg[$k-init-$cpus]=0
+			lg[$k-restore-$cpus]=$(sed -nE 's/.*kho_scenario: stage 2: [0-9]+ restores took ([0-9]+) us.*/\1/p' "$log" |
+				tail -n1 | awk '{ printf "%.1f", $1 / 1000 }')
+			lg[$k-total-$cpus]=$(awk -v a="${lg[$k-window-$cpus]}" -v b="${lg[$k-init-$cpus]}" \
+				-v c="${lg[$k-restore-$cpus]}" 'BEGIN { if (a != "" && b != "" && c != "") printf "%.1f", a + b + c }')
+			[ "$k" = ours ] && [ "$cpus" = 1 ] &&
+				lg[size]=$(sed -nE 's/.*kho_scenario: stage 1: preserved ([0-9]+) new items, ([0-9]+) bytes.*/\1 items, \2 bytes/p' "$log" | tail -n1)
+		done
+	done
+	echo "# large: ${large_gib} GiB guest; stage 1 preserved ${lg[size]:-?}" | tee -a "$table"
+	for what in window init restore total; do
+		for cpus in 1 2; do
+			label="large: $what, $cpus vCPU"
+			[ "$cpus" = 2 ] && label="${label}s"
+			sv=${lg[stock-$what-$cpus]:-}
+			ov=${lg[ours-$what-$cpus]:-}
+			row "$label" "${sv:-?} ms" "${ov:-?} ms" "$(ratio "$sv" "$ov")"
+		done
+	done
+fi
 
 # Tree size, counted by our kernel as it vets the incoming tree.
 vetted() { sed -nE 's/.*KHO: vetted ([0-9]+) tree pages and ([0-9]+) preserved blocks.*/\1 \2/p' "$1" | tail -n1; }

@@ -117,8 +117,9 @@ kho_qemu() {
 	accel=(-accel tcg -cpu max)
 	[ "$KVM" = 1 ] && accel=(-accel kvm -cpu host)
 	mkdir -p "$(dirname "$log")"
-	# KHO_NODES=N splits memory and CPUs into N NUMA nodes (N divides 2).
-	local numa=() n nodes=${KHO_NODES:-1} size smp=2
+	# KHO_NODES=N splits memory and CPUs into N NUMA nodes (N divides 2);
+	# KHO_SMP=1 boots one vCPU instead of two (make bench).
+	local numa=() n nodes=${KHO_NODES:-1} size smp=${KHO_SMP:-2}
 	if [ "$nodes" -gt 1 ]; then
 		# One socket per node: CPUs of one cache on two nodes make the
 		# kernel warn about the topology.

@@ -225,7 +225,7 @@ run_scenarios() {	# run_scenarios VARIANT PREFIX TIMEOUT
 			$((t * 30)) "$r/corrupt-scenarios.sh" test
 	fi
 	# Early-boot fault injection: every failure point of the incoming path.
-	group "scenario.${p}fault-walk" 3 $((t * 60)) "$r/fault-walk.sh" "$v"
+	group "scenario.${p}fault-walk" 4 $((t * 60)) "$r/fault-walk.sh" "$v"
 }
 
 if want scenarios; then

@@ -21,7 +21,9 @@
 # previous stage's pattern in one) and 8 (a fallback that failed part-way
 # left struct pages nobody initialised: every stage of that chain reads
 # every pfn's flags, which DEBUG_VM checks on the debug kernel).
-# Records the counting run, both chains, and one result per failed call.
+# A third chain fails calls k and k + 1 only, so that a lost handover
+# leaves the call that keeps the reserve_mem= regions to succeed.
+# Records the counting run, the three chains, and one result per stage.
 set -uo pipefail
 KHO_TAG=fault-walk
 . "$(dirname "$0")/lib.sh"
@@ -92,4 +94,12 @@ words=()
 for ((k = 1; k <= n; k++)); do words+=("1;100;$((k - 1));-1"); done
 # Only here can a fallback fail part-way: every stage reads every pfn.
 walk_extra=khotest.pfnwalk=1 walk from "calls from" "${words[@]}" || rc=1
+# Every call from the k-th on fails the call that keeps the reserve_mem=
+# regions too, and the kernel may then say it lost them.  Failing only
+# calls k and k + 1 reaches the same lost handover (the bulk reservation
+# and the first coarse one) with that call left to succeed: the region
+# must then be kept, contents and all.
+words=()
+for ((k = 1; k <= n; k++)); do words+=("1;100;$((k - 1));2"); done
+walk pair "calls" "${words[@]}" || rc=1
 exit $rc

@@ -736,6 +736,32 @@ static void __init kho_in_refuse_memory(struct kho_in_sweep *sw, unsigned int or
 	}
 }
 
+/* The highest end of the live streams other than @s, 0 if none. */
+static phys_addr_t __init kho_in_others_end(unsigned int nr,
+					    const struct kho_in_stream *s)
+{
+	phys_addr_t end = 0;
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		if (&kho_in_streams[i] != s && kho_in_streams[i].live)
+			end = max(end, kho_in_streams[i].end);
+	return end;
+}
+
+/*
+ * The runs of @s that lie wholly above @bound, where nothing else (another
+ * order, a tree page, the FDT) lies: each is the top of the sweep, nothing
+ * cuts or nests in it. Taken in one loop, so that a series of runs of one
+ * order (scattered pages) costs no scan of the other streams per run.
+ */
+static void __init kho_in_sweep_alone(struct kho_in_sweep *sw,
+				      struct kho_in_stream *s, phys_addr_t bound)
+{
+	while (s->live && s->start >= bound)
+		kho_in_sweep_run(sw, s, s->start);
+}
+
 /**
  * kho_in_reserve - Decide every block's fate and reserve what is kept.
  * @v: a state kho_in_vet_tree() filled, with the refusals by range done.
@@ -809,6 +835,8 @@ unsigned long __init kho_in_reserve(struct kho_in_vet *v)
 		floor = kho_in_floor(sw.nr, s);
 		kho_in_drop_nested(v, sw.nr, s, floor);
 		kho_in_sweep_run(&sw, s, floor);
+		kho_in_sweep_alone(&sw, s, max(kho_in_others_end(sw.nr, s),
+					       max(page_end, fdt_end)));
 	}
 	kho_in_flush(&sw);
 	return sw.emitted;

@@ -538,13 +538,84 @@ static int __init kho_in_collect(phys_addr_t base, phys_addr_t size)
 	return 0;
 }
 
-/* See kho_in_check.h. */
+/*
+ * Whether the struct page of @pfn is ours to initialise: in a kept block or
+ * a coarse gap; with no @v, every page is (a stretch reserved exactly).
+ */
+static bool __init kho_in_ours(const struct kho_in_vet *v, unsigned long pfn)
+{
+	phys_addr_t phys = PFN_PHYS(pfn);
+	unsigned int i;
+
+	if (!v || kho_in_covered(v->root, v->orders, pfn))
+		return true;
+	for (i = 0; kho_in_resv.coarse && i < kho_in_resv.nr; i++)
+		if (phys >= kho_in_resv.regions[i].base &&
+		    phys - kho_in_resv.regions[i].base < kho_in_resv.regions[i].size)
+			return kho_in_resv.regions[i].flags & MEMBLOCK_RSRV_NOINIT;
+	return false;
+}
+
+/*
+ * An edge page of a reserved stretch, before the buddy allocator may look at
+ * it. @whole when it heads a pageblock that also holds free memory: that
+ * pageblock needs its migratetype before deferred init frees the free part
+ * (which sets no migratetype for a pageblock whose head it does not free),
+ * and setting it reads the page's zone. Otherwise one word does: "no page
+ * type", so that PageBuddy() and PageGuard() are false whatever else is
+ * there, with no node or zone to look up.
+ */
+static void __init kho_in_init_edge(unsigned long pfn, bool whole)
+{
+	if (whole)
+		init_deferred_page(pfn, early_pfn_to_nid(pfn));
+	else
+		pfn_to_page(pfn)->page_type = UINT_MAX;
+}
+
+/*
+ * The buddy allocator, merging a free block, looks at the struct page of
+ * its buddy: for memory next to a reserved stretch [@pfn, @end_pfn), that
+ * can be the stretch's first page or, at its end, the block of the size of
+ * the end's alignment. A pageblock the stretch ends inside of needs its
+ * head's migratetype too. Those pages are initialised when they are ours
+ * (see kho_in_ours()), before deferred init or deferred_grow_zone() frees
+ * their neighbours; the rest of each struct page is written by restore or
+ * by kho_memory_init_late(). Nothing else of preserved memory is written
+ * in early boot, and a whole struct page only for a pageblock head.
+ */
+static void __init kho_in_init_stretch(unsigned long pfn, unsigned long end_pfn,
+				       const struct kho_in_vet *v)
+{
+	unsigned long head = pageblock_start_pfn(end_pfn - 1), edge;
+	unsigned int shift = __ffs(end_pfn);
+
+	if (kho_in_ours(v, pfn))
+		kho_in_init_edge(pfn, pageblock_aligned(pfn));
+	if (head > pfn && !pageblock_aligned(end_pfn) && kho_in_ours(v, head))
+		kho_in_init_edge(head, true);
+	if (shift >= MAX_PAGE_ORDER || end_pfn - pfn < BIT(shift))
+		return;
+	edge = end_pfn - BIT(shift);
+	if (edge != pfn && edge != head && kho_in_ours(v, edge))
+		kho_in_init_edge(edge, pageblock_aligned(edge));
+}
+
+/*
+ * See kho_in_check.h. A kept stretch reserved exactly has its edges
+ * initialised here, while its bounds are at hand, with no lookup.
+ */
 int __init kho_in_emit(phys_addr_t base, phys_addr_t size, bool preserved)
 {
+	int err;
+
 	if (kho_in_resv.coarse)
 		return kho_in_collect(base, size);
-	return memblock_reserve_bulk_add(base, size, preserved ?
-					 MEMBLOCK_RSRV_NOINIT : MEMBLOCK_NONE);
+	err = memblock_reserve_bulk_add(base, size, preserved ?
+					MEMBLOCK_RSRV_NOINIT : MEMBLOCK_NONE);
+	if (!err && preserved)
+		kho_in_init_stretch(PHYS_PFN(base), PHYS_PFN(base + size), NULL);
+	return err;
 }
 
 /* Step 2 ------------------------------------------------------------------ */
@@ -735,51 +806,22 @@ const struct memblock_region * __init kho_in_coarse(unsigned int *nr)
 	return kho_in_resv.coarse ? kho_in_resv.regions : NULL;
 }
 
-/* Whether the struct page of @pfn is ours to initialise: in a kept block or a coarse gap. */
-static bool __init kho_in_ours(const struct kho_in_vet *v, unsigned long pfn)
-{
-	phys_addr_t phys = PFN_PHYS(pfn);
-	unsigned int i;
-
-	if (kho_in_covered(v->root, v->orders, pfn))
-		return true;
-	for (i = 0; kho_in_resv.coarse && i < kho_in_resv.nr; i++)
-		if (phys >= kho_in_resv.regions[i].base &&
-		    phys - kho_in_resv.regions[i].base < kho_in_resv.regions[i].size)
-			return kho_in_resv.regions[i].flags & MEMBLOCK_RSRV_NOINIT;
-	return false;
-}
-
 /*
- * The buddy allocator, merging a free block, looks at the struct page of
- * its buddy: for memory next to a reserved stretch, that can be the
- * stretch's first page or, at its end, the block of the size of the end's
- * alignment. Those two struct pages of every stretch are initialised here
- * when they are ours and no-init, before deferred init or
- * deferred_grow_zone() frees their neighbours. Nothing else of preserved
- * memory is written in early boot.
+ * Coarse reservations merge kept blocks with the gaps between them and with
+ * memory reserved before: the edges of each reserved stretch, whichever
+ * region they lie in, are initialised when they are ours.
  */
 static void __init kho_in_init_edges(const struct kho_in_vet *v)
 {
 	struct memblock_region *r = memblock.reserved.regions;
 	unsigned long i, n = memblock.reserved.cnt, next;
-	unsigned long pfn, end_pfn, edge;
-	unsigned int shift;
 
 	for (i = 0; i < n; i = next) {
 		for (next = i + 1; next < n &&
 		     r[next - 1].base + r[next - 1].size == r[next].base; next++)
 			;
-		pfn = PHYS_PFN(r[i].base);
-		end_pfn = PHYS_PFN(r[next - 1].base + r[next - 1].size);
-		if (kho_in_ours(v, pfn))
-			init_deferred_page(pfn, early_pfn_to_nid(pfn));
-		shift = __ffs(end_pfn);
-		if (shift >= MAX_PAGE_ORDER || end_pfn - pfn < BIT(shift))
-			continue;
-		edge = end_pfn - BIT(shift);
-		if (edge != pfn && kho_in_ours(v, edge))
-			init_deferred_page(edge, early_pfn_to_nid(edge));
+		kho_in_init_stretch(PHYS_PFN(r[i].base),
+				    PHYS_PFN(r[next - 1].base + r[next - 1].size), v);
 	}
 }
 
@@ -893,7 +935,8 @@ static bool __init kho_in_take_tree(void)
 		pr_warn("reserved %u coarse regions, gaps up to %pa included\n",
 			kho_in_resv.nr, &kho_in_resv.gap);
 
-	kho_in_init_edges(v);
+	if (kho_in_resv.coarse)
+		kho_in_init_edges(v);
 	kho_in_forget_pages(v);
 	kho_in_report(v, t0, t1);
 	kho_in_set_tree(v->root, v->orders);

@@ -1353,6 +1353,21 @@ static int scn_dmg_tree_page(struct scn_dmg *d)
 }
 
 /*
+ * The FDT page, for the guest init to hide from the next kernel (memmap=
+ * makes it reserved, not RAM): a handover whose FDT lies outside the
+ * successor's RAM, which it would read for the whole uptime.
+ */
+static unsigned long hide;
+module_param(hide, ulong, 0444);
+MODULE_PARM_DESC(hide, "stage 1, after damage_root: a page the next kernel is booted without, or 0");
+
+static int scn_dmg_fdt_outside(struct scn_dmg *d)
+{
+	hide = virt_to_phys(d->fdt);
+	return 0;
+}
+
+/*
  * Each class of damage, whether the next kernel must then ignore the whole
  * handover, and whether it costs the victim folio (everything else must
  * come back in any case). scripts/corrupt-scenarios.sh has the log line
@@ -1367,6 +1382,7 @@ static const struct scn_damage {
 	{ "fdt-compatible", true, false, scn_dmg_compatible },
 	{ "fdt-no-map", true, false, scn_dmg_no_map },
 	{ "fdt-map-size", true, false, scn_dmg_map_size },
+	{ "fdt-outside-ram", true, false, scn_dmg_fdt_outside },
 	{ "root-misaligned", true, false, scn_dmg_root_misaligned },
 	{ "root-outside-ram", true, false, scn_dmg_root_outside },
 	{ "entry-misaligned", false, true, scn_dmg_entry_misaligned },

@@ -119,7 +119,12 @@ kho_qemu() {
 	mkdir -p "$(dirname "$log")"
 	# KHO_NODES=N splits memory and CPUs into N NUMA nodes (N divides 2);
 	# KHO_SMP=1 boots one vCPU instead of two (make bench).
-	local numa=() n nodes=${KHO_NODES:-1} size smp=${KHO_SMP:-2}
+	# KHO_PREALLOC=1 backs all guest memory before the boot (make bench): a
+	# host's memory is there when the next kernel touches it, while QEMU's
+	# lazily backed memory costs a host page fault at a first touch, which
+	# lands inside the boot windows the benchmark measures.
+	local numa=() n nodes=${KHO_NODES:-1} size smp=${KHO_SMP:-2} prealloc=()
+	[ "${KHO_PREALLOC:-0}" = 1 ] && prealloc=(-mem-prealloc)
 	if [ "$nodes" -gt 1 ]; then
 		# One socket per node: CPUs of one cache on two nodes make the
 		# kernel warn about the topology.
@@ -131,7 +136,7 @@ kho_qemu() {
 		done
 	fi
 	timeout --foreground -k 5 "$tmo" qemu-system-x86_64 "${accel[@]}" -m "$mem" -smp "$smp" \
-		"${numa[@]}" -no-reboot -nographic -nodefaults -serial file:"$log" \
+		"${numa[@]}" "${prealloc[@]}" -no-reboot -nographic -nodefaults -serial file:"$log" \
 		-kernel "$kernel" -initrd "$initrd" \
 		-append "console=ttyS0 panic=-1 oops=panic $cmdline" </dev/null
 }

@@ -26,7 +26,10 @@ kho_apt_mirror() {
 # kho_apt_private DIR LINE...: make DIR a private apt state whose
 # sources.list holds the LINEs, and set the array aptopts to the options that
 # make apt-get and apt-cache use it.  Packages are checked against the
-# Debian archive keyring.
+# Debian archive keyring.  A Release file past its Valid-Until date is
+# accepted: a mirror may be a snapshot that stops being refreshed (seen:
+# sid's and experimental's expired 27 days before a run), and its
+# signature, which is what vouches for the packages, is still checked.
 kho_apt_private() {
 	local dir=$1
 	shift
@@ -48,6 +51,7 @@ kho_apt_private() {
 		-o "APT::Get::List-Cleanup=0"
 		-o "Debug::NoLocking=1"
 		-o "APT::Sandbox::User=root"
+		-o "Acquire::Check-Valid-Until=false"
 	)
 }
 

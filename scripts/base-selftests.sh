@@ -34,10 +34,15 @@ done
 
 [ -d /usr/lib/ccache ] && export PATH=/usr/lib/ccache:$PATH
 
-# run_hidden_kvm CMD...: CMD with /dev/kvm masked unless KVM=1.
+# run_hidden_kvm CMD...: CMD with /dev/kvm masked unless KVM=1.  The mask
+# lives in a mount namespace of its own, with /dev made a slave there so
+# that it cannot reach the machine's /dev.  Propagation is left alone for
+# the rest: unshare's default (making / private) fails with EINVAL where /
+# is not a mount point, as in a chroot (make check-fresh).
 run_hidden_kvm() {
 	if [ "$KVM" != 1 ] && [ -e /dev/kvm ] && command -v unshare >/dev/null; then
-		unshare -m bash -c 'mount --bind /dev/null /dev/kvm && exec "$@"' run "$@"
+		unshare -m --propagation unchanged bash -c \
+			'mount --make-rslave /dev && mount --bind /dev/null /dev/kvm && exec "$@"' run "$@"
 	else
 		"$@"
 	fi

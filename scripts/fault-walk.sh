@@ -23,7 +23,15 @@
 # every pfn's flags, which DEBUG_VM checks on the debug kernel).
 # A third chain fails calls k and k + 1 only, so that a lost handover
 # leaves the call that keeps the reserve_mem= regions to succeed.
-# Records the counting run, the three chains, and one result per stage.
+# Last, one kexec fails the bulk reservation and the second coarse one
+# (calls j and j + 2), so that the coarse fallback stops part-way with one
+# region reserved (defect 8): the blocks below it are refused or, when the
+# tree lies lower (a predecessor takes tree pages from low memory), the
+# handover is lost and the region must be given back whole.  Every pfn is
+# read, and no zone may manage more than it has.  No chain reaches that:
+# failing every call from the bulk one on fails the first coarse region too.
+# Records the counting run, the three chains, one result per stage, and
+# the part-way kexec.
 set -uo pipefail
 KHO_TAG=fault-walk
 . "$(dirname "$0")/lib.sh"
@@ -102,4 +110,19 @@ walk_extra=khotest.pfnwalk=1 walk from "calls from" "${words[@]}" || rc=1
 words=()
 for ((k = 1; k <= n; k++)); do words+=("1;100;$((k - 1));2"); done
 walk pair "calls" "${words[@]}" || rc=1
+
+# Issue 13 defect 8: a coarse fallback that fails part-way.  j is the bulk
+# reservation's call, as the first chain's stage j + 1 named it;
+# fail_kho_incoming=2,100,j-2,2 fails calls j and j + 2.
+j=$(sed -nE 's/.*KHO: fault injection: failing call ([0-9]+) \(memblock_reserve_bulk_begin\).*/\1/p' \
+	"$KHO_BUILD/logs/$prefix-chain.log" | head -n 1)
+if [ -z "$j" ] || [ "$j" -lt 2 ]; then
+	kho_result "scenario.$prefix-part" fail "the first chain did not name the bulk reservation's call"
+	rc=1
+else
+	say "failing calls $j and $((j + 2)): the bulk reservation and the second coarse one"
+	KHO_EXPECT="KHO: fault injection: failing call $((j + 2)) (memblock_reserve)" \
+	KHO_CMDLINE_EXTRA="$extra khotest.pfnwalk=1" "$here/scenario.sh" "$prefix-part" \
+		"ours,ours+fail_kho_incoming=2;100;$((j - 2));2" "$args" "$variant" $((3 * per)) || rc=1
+fi
 exit $rc

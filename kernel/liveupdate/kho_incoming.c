@@ -825,6 +825,32 @@ static void __init kho_in_init_edges(const struct kho_in_vet *v)
 	}
 }
 
+/*
+ * The handover is lost after a coarse reservation stopped part-way: give
+ * the regions it did reserve back, so that their memory is initialised and
+ * freed as any free memory is. A region that memblock cannot give back
+ * stays reserved, with the edges of its stretch initialised as on success,
+ * for kho_in_pages.c to initialise and free later: the buddy allocator
+ * reads the struct pages next to the free memory it merges.
+ */
+static void __init kho_in_unreserve_coarse(const struct kho_in_vet *v)
+{
+	struct memblock_region *r;
+	unsigned int i, kept = 0;
+
+	for (i = 0; i < kho_in_resv.nr; i++) {
+		r = &kho_in_resv.regions[i];
+		if (memblock_phys_free(r->base, r->size))
+			kho_in_resv.regions[kept++] = *r;
+	}
+	kho_in_resv.nr = kept;
+	kho_in_resv.coarse = kept;
+	if (kept) {
+		pr_err("cannot give back %u coarse regions\n", kept);
+		kho_in_init_edges(v);
+	}
+}
+
 /* Keep every reserve_mem= region of the handover reserved, whatever else. */
 static void __init kho_in_keep_reserve_mem(void)
 {
@@ -922,6 +948,8 @@ static bool __init kho_in_take_tree(void)
 
 		/* ... which must not get the tree or the FDT, still to be read. */
 		if (kho_in_node_page(v->pages.next) < below || v->fdt < below) {
+			/* Issue 13 defect 8: nothing of it may stay half-done. */
+			kho_in_unreserve_coarse(v);
 			kho_in_forget_pages(v);
 			pr_err("cannot reserve the tree itself (%pe), the handover is lost\n",
 			       ERR_PTR(err));

@@ -25,6 +25,7 @@
 
 #define pr_fmt(fmt) "KHO: " fmt
 
+#include <kunit/visibility.h>
 #include <linux/debugfs.h>
 #include <linux/err.h>
 #include <linux/io.h>
@@ -308,9 +309,6 @@ DEFINE_SHOW_ATTRIBUTE(tree_stats);
  * meanwhile exactly once.
  */
 
-/* Every order a key can name. */
-#define KHO_DBG_ORDERS	(KHO_RADIX_MAX_ORDER + 1)
-
 /* Ranges totals counts with the lock held, before letting others in. */
 #define KHO_DBG_BATCH	1024
 
@@ -508,15 +506,6 @@ static const struct file_operations kho_dbg_ranges_fops = {
 	.release = seq_release_private,
 };
 
-/* What totals adds up. */
-struct kho_dbg_totals {
-	u64 blocks[KHO_DBG_ORDERS];
-	u64 pages;
-	unsigned long ranges;
-	unsigned long runs;
-	struct kho_radix_stats tree;
-};
-
 static int kho_dbg_count_page(phys_addr_t phys, unsigned int level, void *data)
 {
 	struct kho_radix_stats *st = data;
@@ -528,8 +517,21 @@ static int kho_dbg_count_page(phys_addr_t phys, unsigned int level, void *data)
 	return 0;
 }
 
-/* Add up @tree, dropping its lock every KHO_DBG_BATCH ranges. */
-static int kho_dbg_add_up(struct kho_radix_tree *tree, struct kho_dbg_totals *t)
+/**
+ * kho_dbg_add_up - Add up the blocks of a tree for totals.
+ * @tree: the tree.
+ * @t:    zeroed totals, filled in.
+ *
+ * The tree's lock is dropped every KHO_DBG_BATCH ranges, so that preservers
+ * are not held up for the whole walk; visible to the kho KUnit suite, which
+ * checks that.
+ *
+ * Context: Process context; may sleep. Takes @tree->lock.
+ * Return: 0; -ENOMEM without memory for the cursor; -EINTR if the reader
+ * was killed.
+ */
+VISIBLE_IF_KUNIT int kho_dbg_add_up(struct kho_radix_tree *tree,
+				    struct kho_dbg_totals *t)
 {
 	const struct kho_radix_walk_cb cb = { .node = kho_dbg_count_page };
 	struct kho_dbg_cursor *c;
@@ -570,6 +572,7 @@ static int kho_dbg_add_up(struct kho_radix_tree *tree, struct kho_dbg_totals *t)
 		t->tree.keys += t->blocks[n];
 	return err;
 }
+EXPORT_SYMBOL_IF_KUNIT(kho_dbg_add_up);
 
 /* Names of the refusal kinds in totals, by &enum kho_in_kind. */
 static const char *const kho_dbg_kinds[KHO_IN_KINDS] = {

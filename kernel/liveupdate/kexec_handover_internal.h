@@ -170,6 +170,23 @@ int kho_kexec_metadata_init(void);
 struct kho_radix_tree;
 
 #ifdef CONFIG_KEXEC_HANDOVER_DEBUGFS
+/* Every order a key can name. */
+#define KHO_DBG_ORDERS	(KHO_RADIX_MAX_ORDER + 1)
+
+/* What the totals files add up. */
+struct kho_dbg_totals {
+	u64 blocks[KHO_DBG_ORDERS];
+	u64 pages;
+	unsigned long ranges;
+	unsigned long runs;
+	struct kho_radix_stats tree;
+};
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/* For the kho KUnit suite, which checks that readers let preservers in. */
+int kho_dbg_add_up(struct kho_radix_tree *tree, struct kho_dbg_totals *t);
+#endif
+
 void kho_debugfs_init(void);
 void kho_out_debugfs_init(struct kho_debugfs *dbg, const void *fdt,
 			  struct kho_radix_tree *tree);

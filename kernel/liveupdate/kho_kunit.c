@@ -1674,13 +1674,90 @@ static void kho_restore_pages_mixed(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, in->claimed, 6);
 }
 
+#ifdef CONFIG_KEXEC_HANDOVER_DEBUGFS
+/*
+ * A reader of a totals file against a preserver that wants the tree's
+ * lock: every other key of a private tree is set, so that each key is a
+ * range of its own and the walk is long.
+ */
+#define KHO_KUNIT_DBG_RANGES	65536UL
+
+struct kho_kunit_dbg_reader {
+	struct kho_radix_tree *tree;
+	struct kho_dbg_totals totals;
+	int err;
+	atomic_t done;
+};
+
+static int kho_kunit_dbg_reader_fn(void *data)
+{
+	struct kho_kunit_dbg_reader *r = data;
+
+	r->err = kho_dbg_add_up(r->tree, &r->totals);
+	atomic_set_release(&r->done, 1);
+	wake_up_var(&r->done);
+	return 0;
+}
+
+KUNIT_DEFINE_ACTION_WRAPPER(kho_kunit_tree_destroy, kho_radix_tree_destroy,
+			    struct kho_radix_tree *);
+
+/*
+ * Regression test for issue 13 defect 11: out/ranges and out/totals walked
+ * the whole tree under its lock, without a reschedule point, so preservers
+ * stalled for the whole walk. A thread that takes the lock over and over
+ * while totals is added up must find the count part-way, more than once:
+ * a walk that holds the lock throughout only ever shows none or all.
+ */
+static void kho_debugfs_totals_lets_preservers_in(struct kunit *test)
+{
+	struct kho_kunit_dbg_reader *r;
+	unsigned long seen, last = 0, partway = 0, i;
+	struct task_struct *task;
+	int err;
+
+	r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	r->tree = kunit_kzalloc(test, sizeof(*r->tree), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, r->tree);
+	KUNIT_ASSERT_EQ(test, kho_radix_tree_init(r->tree), 0);
+	err = kunit_add_action_or_reset(test, kho_kunit_tree_destroy, r->tree);
+	KUNIT_ASSERT_EQ(test, err, 0);
+	for (i = 0; i < KHO_KUNIT_DBG_RANGES; i++) {
+		err = kho_radix_add_key(r->tree,
+					kho_radix_encode_key(PFN_PHYS(2 * i), 0));
+		KUNIT_ASSERT_EQ(test, err, 0);
+	}
+
+	task = kho_kunit_start(kho_kunit_dbg_reader_fn, r, 0);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, task);
+	while (!atomic_read_acquire(&r->done)) {
+		mutex_lock(&r->tree->lock);
+		seen = r->totals.ranges;
+		mutex_unlock(&r->tree->lock);
+		if (seen && seen < KHO_KUNIT_DBG_RANGES && seen != last)
+			partway++;
+		last = seen;
+		cond_resched();
+	}
+	kthread_stop_put(task);
+
+	KUNIT_EXPECT_EQ(test, r->err, 0);
+	KUNIT_EXPECT_EQ(test, r->totals.ranges, KHO_KUNIT_DBG_RANGES);
+	KUNIT_EXPECT_GE_MSG(test, partway, 2,
+			    "the tree's lock was let go %lu times in %lu ranges",
+			    partway, KHO_KUNIT_DBG_RANGES);
+}
+#endif
+
 /*
  * Two threads restore the same blocks at the same moment, one as folios and
  * the other as pages, in the same order so that they collide on each block.
  */
 #define KHO_KUNIT_RACE_ORDER	6
 #define KHO_KUNIT_RACE_BLOCKS	BIT(KHO_KUNIT_RACE_ORDER)
-#define KHO_KUNIT_RACE_ROUNDS	100
+/* KCSAN watches one access in thousands: give it more collisions to see. */
+#define KHO_KUNIT_RACE_ROUNDS	(IS_ENABLED(CONFIG_KCSAN) ? 2000 : 100)
 
 struct kho_kunit_race {
 	struct kho_kunit_incoming *in;
@@ -1727,6 +1804,9 @@ static int kho_kunit_racer_fn(void *data)
  * tag before either cleared it, and both got the block: concurrent restores
  * of the same memory are a caller bug, but must still not give a page two
  * owners. Of two restores that race for a block, exactly one gets it.
+ * Regression test for issue 13 defect 10 on the kcsan kernel: the head
+ * page's tag was read and written plainly while the other restore
+ * cmpxchg'ed it, a data race KCSAN reports.
  */
 static void kho_restore_concurrent(struct kunit *test)
 {
@@ -1804,6 +1884,9 @@ static struct kunit_case kho_test_cases[] = {
 	KUNIT_CASE(kho_preserve_folio_nomem),
 	KUNIT_CASE(kho_preserve_pages_nomem),
 	KUNIT_CASE(kho_preserve_concurrent),
+#ifdef CONFIG_KEXEC_HANDOVER_DEBUGFS
+	KUNIT_CASE(kho_debugfs_totals_lets_preservers_in),
+#endif
 	{}
 };
 

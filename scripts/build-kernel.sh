@@ -4,8 +4,8 @@
 #   build-kernel.sh SRC OUT VARIANT [FLAVOR]
 #
 # SRC is a kernel tree (our overlay workspace, or the pristine base for a
-# stock build), OUT the build folder, VARIANT "test" or "debug".  The config
-# is configs/test.config (plus configs/debug.config for "debug") completed
+# stock build), OUT the build folder, VARIANT "test", "debug" or "kcsan".
+# The config is configs/test.config (plus configs/VARIANT.config) completed
 # with Kconfig's defaults by olddefconfig, the way the base's own KHO and LUO
 # selftests configure their kernels: about half of x86_64_defconfig, so a
 # cold build takes half the time.  FLAVOR "ours" adds configs/ours.config
@@ -30,8 +30,8 @@ frags=("$repo/configs/test.config")
 [ "$flavor" = ours ] && frags+=("$repo/configs/ours.config")
 case $variant in
 test) ;;
-debug) frags+=("$repo/configs/debug.config") ;;
-*) die "unknown variant $variant (test or debug)" ;;
+debug | kcsan) frags+=("$repo/configs/$variant.config") ;;
+*) die "unknown variant $variant (test, debug or kcsan)" ;;
 esac
 
 cc=gcc

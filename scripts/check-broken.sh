@@ -12,8 +12,9 @@
 #   missing-kernel  no kernel (an empty build folder, no base tree)
 #   stale-log       the control run's passing serial log is left in place
 #                   and the guest never runs (a QEMU that exits at once)
-# One KTAP result per case; exit status 1 if any case did not end as it
-# must.
+# A case is red when both the closing line and check.sh's exit status say
+# so (CI reads the status), green when both say it passed.  One KTAP result
+# per case; exit status 1 if any case did not end as it must.
 set -uo pipefail
 KHO_TAG=broken
 . "$(dirname "$0")/lib.sh"
@@ -47,15 +48,22 @@ run() {
 	local name=$1 build=$2 expect=$3 last got
 	shift 3
 	say "$name: check.sh kunit (log $work/$name.log)"
-	env KHO_BUILD="$build" "$@" "$work/repo/scripts/check.sh" kunit > "$work/$name.log" 2>&1
+	local st=0
+	env KHO_BUILD="$build" "$@" "$work/repo/scripts/check.sh" kunit > "$work/$name.log" 2>&1 || st=$?
 	last=$(tail -n 1 "$work/$name.log")
-	got=red
-	[[ $last =~ ^[1-9][0-9]*\ passed,\ 0\ failed$ ]] && got=green
+	# The closing line and the exit status (what CI sees) must agree.
+	got="red line, exit status $st"
+	if [[ $last =~ ^[1-9][0-9]*\ passed,\ 0\ failed$ ]]; then
+		got="green line, exit status $st"
+		[ "$st" = 0 ] && got=green
+	elif [ "$st" != 0 ]; then
+		got=red
+	fi
 	if [ "$got" = "$expect" ]; then
-		ktap ok "$name" "closing line: $last"
+		ktap ok "$name" "closing line: $last; exit status $st"
 	else
 		tail -n 20 "$work/$name.log" | sed 's/^/# /'
-		ktap fail "$name" "expected $expect, closing line: $last"
+		ktap fail "$name" "expected $expect, got $got: $last"
 		rc=1
 	fi
 	grep '^# failed: ' "$work/$name.log" | head -n 4

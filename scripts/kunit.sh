@@ -44,6 +44,12 @@ if [ "$n" = 0 ]; then
 	tail -n 30 "$log.parsed" >&2
 	kho_result "kunit.$variant" fail "no KUnit results in $log"
 fi
+# The kcsan kernel's reports in the base kernel's own code, for the record.
+if [ "$variant" = kcsan ]; then
+	others=$(kho_kcsan_others "$log" | wc -l)
+	echo "# $others KCSAN reports outside KHO and LUO"
+	kho_kcsan_others "$log" | sed -E 's/^\[ *[0-9.]+\] /#   /' | sort | uniq -c | head -n 20
+fi
 # Both of our suites must have run, not just some KUnit suite.
 for suite in kho_radix kho; do
 	grep -q " $suite\." "$KHO_BUILD/logs/$name.cases" ||

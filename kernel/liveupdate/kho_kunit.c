@@ -1680,7 +1680,7 @@ static void kho_restore_pages_mixed(struct kunit *test)
  * lock: every other key of a private tree is set, so that each key is a
  * range of its own and the walk is long.
  */
-#define KHO_KUNIT_DBG_RANGES	65536UL
+#define KHO_KUNIT_DBG_RANGES	262144UL
 
 struct kho_kunit_dbg_reader {
 	struct kho_radix_tree *tree;
@@ -1706,8 +1706,10 @@ KUNIT_DEFINE_ACTION_WRAPPER(kho_kunit_tree_destroy, kho_radix_tree_destroy,
  * Regression test for issue 13 defect 11: out/ranges and out/totals walked
  * the whole tree under its lock, without a reschedule point, so preservers
  * stalled for the whole walk. A thread that takes the lock over and over
- * while totals is added up must find the count part-way, more than once:
- * a walk that holds the lock throughout only ever shows none or all.
+ * while totals is added up must find the count part-way: a walk that holds
+ * the lock throughout only ever shows none or all. Once is enough, and the
+ * walk is long (256 drops of the lock), because a vCPU of a loaded host
+ * may be off its CPU for many of them (twice failed once in 64 drops).
  */
 static void kho_debugfs_totals_lets_preservers_in(struct kunit *test)
 {
@@ -1744,7 +1746,7 @@ static void kho_debugfs_totals_lets_preservers_in(struct kunit *test)
 
 	KUNIT_EXPECT_EQ(test, r->err, 0);
 	KUNIT_EXPECT_EQ(test, r->totals.ranges, KHO_KUNIT_DBG_RANGES);
-	KUNIT_EXPECT_GE_MSG(test, partway, 2,
+	KUNIT_EXPECT_GE_MSG(test, partway, 1,
 			    "the tree's lock was let go %lu times in %lu ranges",
 			    partway, KHO_KUNIT_DBG_RANGES);
 }

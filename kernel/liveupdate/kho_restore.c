@@ -147,7 +147,7 @@ struct folio *kho_restore_folio(phys_addr_t phys)
 		kho_in_tree_put();
 
 	if (order < 0) {
-		pr_warn("no preserved folio at %pa\n", &phys);
+		pr_warn_ratelimited("no preserved folio at %pa\n", &phys);
 		return NULL;
 	}
 	kho_in_restored(phys, PAGE_SIZE << order);
@@ -215,7 +215,8 @@ out:
 	if (tree)
 		kho_in_tree_put();
 	if (order < 0) {
-		pr_warn("no preserved pages at %pa (+%lu pages)\n", &phys, nr_pages);
+		pr_warn_ratelimited("no preserved pages at %pa (+%lu pages)\n",
+				    &phys, nr_pages);
 		return NULL;
 	}
 	kho_in_restored(phys, nr_pages << PAGE_SHIFT);

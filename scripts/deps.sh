@@ -8,7 +8,7 @@ pkgs=(
 	build-essential bc bison flex libssl-dev libelf-dev dwarves cpio kmod
 	ccache qemu-system-x86 util-linux xz-utils zstd perl python3 git
 	debian-archive-keyring libfdt-dev liburcu-dev sparse clang llvm libclang-rt-14-dev
-	valgrind python3-sphinx python3-yaml rsync
+	valgrind python3-sphinx python3-yaml rsync gdb
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -69,9 +69,11 @@ kho_kdir() { echo "$KHO_BUILD/$1-${2:-test}"; }
 # Its early allocations (the shadow itself) must also fit in the successor's
 # scratch, so the debug kernel gets explicit scratch sizes.
 kho_mem() { [ "${1:-test}" = debug ] && echo 4G || echo 2G; }
-# Debug guests also boot with 4-level paging: under TCG with -cpu max (LA57),
-# the KASAN kernel twice reported a wild access in early IRQ handling, in
-# cpu_detect(), before any KHO code ran (2 of about 45 debug boots).
+# Debug guests also boot with 4-level paging (no5lvl), for a base defect (see
+# README, "Known base defects"): with LA57, an interrupt that arrives while
+# identify_cpu() has cleared boot_cpu_data's capabilities makes KASAN take a
+# direct-map address for a wild one (about 1 boot in 30 to 40 under TCG;
+# scripts/la57-window.sh reproduces it on stock 7.3 on demand).
 # KHO_NO5LVL=0 leaves it out (scripts/kasan-loop.sh).
 kho_cmdline() {
 	[ "${1:-test}" = debug ] || return 0

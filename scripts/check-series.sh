@@ -93,6 +93,7 @@ echo "# fresh copy of the base with ${#existing[@]} files in git: $(since "$t0")
 # repo with a link to it gets our test.config and a filtered ours.config.
 mkdir -p "$shadow/scripts" "$shadow/configs"
 ln -sf "$KHO_REPO/scripts/build-kernel.sh" "$shadow/scripts/build-kernel.sh"
+ln -sf "$KHO_REPO/scripts/lib.sh" "$shadow/scripts/lib.sh"
 ln -sf "$KHO_REPO/configs/test.config" "$shadow/configs/test.config"
 ours_config() {	# the lines of configs/ours.config whose option exists in $tree
 	local line sym
@@ -239,7 +240,7 @@ fi
 # The userspace harness of the radix tree, from the series' tree.
 if [ -f "$tree/tools/testing/kho_radix/Makefile" ]; then
 	t0=$(date +%s)
-	if make -s -C "$tree/tools/testing/kho_radix" check > "$logs/kho-radix.log" 2>&1; then
+	if make -s -C "$tree/tools/testing/kho_radix" KHO_BASE="$tree" check > "$logs/kho-radix.log" 2>&1; then
 		echo "# kho_radix: $(tail -n 1 "$logs/kho-radix.log") in $(since "$t0")"
 		result ok kho-radix-harness
 	else

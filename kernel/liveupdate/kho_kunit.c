@@ -1244,31 +1244,22 @@ static int kho_kunit_walker_fn(void *data)
 }
 
 static struct task_struct *kho_kunit_start(int (*fn)(void *data), void *data,
-					   unsigned int id)
-{
-	struct task_struct *task;
-
-	task = kthread_create(fn, data, "kho_kunit/%u", id);
-	if (IS_ERR(task))
-		return task;
-	get_task_struct(task);
-	wake_up_process(task);
-	return task;
-}
-
-/*
- * Start @fn on the @id-th online CPU, or fail: two threads that share a
- * CPU take turns by time slices and hardly ever meet on one access.
- */
-static struct task_struct *kho_kunit_start_on(int (*fn)(void *data),
-					      void *data, unsigned int id)
+					   unsigned int id, bool bound)
 {
 	unsigned int cpu = cpumask_nth(id, cpu_online_mask);
 	struct task_struct *task;
 
-	if (cpu >= nr_cpu_ids)
-		return ERR_PTR(-ENODEV);
-	task = kthread_create_on_cpu(fn, data, cpu, "kho_kunit/%u");
+	/*
+	 * @bound: on the @id-th online CPU, or not at all. Two threads that
+	 * share a CPU take turns by time slices and hardly ever meet on one
+	 * access, which is what the races want.
+	 */
+	if (!bound)
+		task = kthread_create(fn, data, "kho_kunit/%u", id);
+	else if (cpu < nr_cpu_ids)
+		task = kthread_create_on_cpu(fn, data, cpu, "kho_kunit/%u");
+	else
+		task = ERR_PTR(-ENODEV);
 	if (IS_ERR(task))
 		return task;
 	get_task_struct(task);
@@ -1323,11 +1314,12 @@ static void kho_preserve_concurrent(struct kunit *test)
 	before = kho_kunit_snapshot(test, 0);
 	want = kho_kunit_snapshot(test, KHO_KUNIT_STRESS_KEYS);
 
-	s->walker = kho_kunit_start(kho_kunit_walker_fn, s, KHO_KUNIT_WORKERS);
+	s->walker = kho_kunit_start(kho_kunit_walker_fn, s, KHO_KUNIT_WORKERS,
+				    false);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, s->walker);
 	for (i = 0; i < KHO_KUNIT_WORKERS; i++) {
 		w = &s->workers[i];
-		w->task = kho_kunit_start(kho_kunit_worker_fn, w, i);
+		w->task = kho_kunit_start(kho_kunit_worker_fn, w, i, false);
 		if (IS_ERR(w->task))
 			break;
 		started++;
@@ -1750,7 +1742,7 @@ static void kho_debugfs_totals_lets_preservers_in(struct kunit *test)
 		KUNIT_ASSERT_EQ(test, err, 0);
 	}
 
-	task = kho_kunit_start(kho_kunit_dbg_reader_fn, r, 0);
+	task = kho_kunit_start(kho_kunit_dbg_reader_fn, r, 0, false);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, task);
 	while (!atomic_read_acquire(&r->done)) {
 		mutex_lock(&r->tree->lock);
@@ -1846,9 +1838,9 @@ static void kho_restore_concurrent(struct kunit *test)
 			racers[started].race = &race;
 			racers[started].as_folio = !started;
 			bitmap_zero(racers[started].won, KHO_KUNIT_RACE_BLOCKS);
-			racers[started].task = kho_kunit_start_on(kho_kunit_racer_fn,
-								  &racers[started],
-								  started);
+			racers[started].task = kho_kunit_start(kho_kunit_racer_fn,
+							       &racers[started],
+							       started, true);
 			if (IS_ERR(racers[started].task))
 				break;
 		}
@@ -1886,6 +1878,7 @@ static void kho_restore_concurrent(struct kunit *test)
  * to the head page's tag while the other makes one too.
  */
 #define KHO_KUNIT_HAMMER_TRIES	(IS_ENABLED(CONFIG_KCSAN) ? 200000 : 20000)
+#define KHO_KUNIT_HAMMER_HOLD	64
 
 struct kho_kunit_hammer {
 	struct page *page;
@@ -1900,7 +1893,7 @@ static int kho_kunit_hammer_fn(void *data)
 {
 	struct kho_kunit_hammer *h = data;
 	phys_addr_t phys = page_to_phys(h->page);
-	unsigned int i;
+	unsigned int i, j;
 
 	atomic_inc(&h->ready);
 	while (atomic_read(&h->ready) < 2)
@@ -1912,6 +1905,12 @@ static int kho_kunit_hammer_fn(void *data)
 		atomic_long_inc(&h->won);
 		if (atomic_inc_return(&h->holders) != 1)
 			atomic_long_inc(&h->twice);
+		/*
+		 * Hold it a moment: a second restore that got the same
+		 * block would get it within this hold, and be counted.
+		 */
+		for (j = 0; j < KHO_KUNIT_HAMMER_HOLD; j++)
+			cpu_relax();
 		atomic_dec(&h->holders);
 		/* Let go before the tag says the block may be had again. */
 		smp_mb__after_atomic();
@@ -1944,7 +1943,8 @@ static void kho_restore_tag_hammer(struct kunit *test)
 	set_page_private(h->page, kho_head_tag(0));
 
 	for (started = 0; started < 2; started++) {
-		task[started] = kho_kunit_start_on(kho_kunit_hammer_fn, h, started);
+		task[started] = kho_kunit_start(kho_kunit_hammer_fn, h, started,
+						true);
 		if (IS_ERR(task[started]))
 			break;
 	}

@@ -120,10 +120,45 @@ static void sync_all(void)
 	syscall(__NR_sync);
 }
 
+/*
+ * The serial console is an nbcon console: its kthread ("pr/ttyS0") prints the
+ * log behind our back, and kexec stops the other CPUs without waiting for it,
+ * so a long backlog (a JSON report of thousands of lines) could be cut off.
+ * Before any reboot, wait (at most 10 s) until that kthread has slept in two
+ * polls in a row, that is, until it has nothing left to print.
+ */
+static long read_file(const char *path, char *buf, size_t size);
+
+static void console_drain(void)
+{
+	char path[32], buf[256];
+	int pid, idle = 0, i;
+	const char *st;
+
+	for (pid = 2; pid < 1024; pid++) {
+		snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+		if (read_file(path, buf, sizeof(buf)) > 0 && !strncmp(buf, "pr/ttyS", 7))
+			break;
+	}
+	if (pid == 1024)
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	for (i = 0; i < 1000 && idle < 2; i++) {
+		msleep(10);
+		if (read_file(path, buf, sizeof(buf)) <= 0)
+			return;
+		st = strrchr(buf, ')');
+		idle = st && st[1] == ' ' && st[2] == 'S' ? idle + 1 : 0;
+	}
+	if (idle < 2)
+		say("# khotest: the console still prints after %d ms\n", i * 10);
+}
+
 /* QEMU runs with -no-reboot, so a reboot ends the run (ACPI may be absent). */
 static __attribute__((noreturn)) void power_off(void)
 {
 	sync_all();
+	console_drain();
 	reboot(RB_AUTOBOOT);
 	for (;;)
 		sleep(1);
@@ -860,6 +895,7 @@ int main(void)
 		say("ok %d stage%d.%s\n", stage, stage, plan[stage - 1]);
 		say("# khotest: kexec into stage %d (%s)\n", stage + 1, plan[stage]);
 		sync_all();
+		console_drain();
 		reboot(RB_KEXEC);
 		say("# khotest: reboot(RB_KEXEC) returned: errno %d\n", errno);
 		power_off();

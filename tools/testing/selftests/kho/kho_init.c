@@ -144,7 +144,7 @@ static void console_drain(void)
 		return;
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
 	for (i = 0; i < 1000 && idle < 2; i++) {
-		msleep(10);
+		usleep(10000);
 		if (read_file(path, buf, sizeof(buf)) <= 0)
 			return;
 		st = strrchr(buf, ')');

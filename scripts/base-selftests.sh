@@ -32,7 +32,11 @@ for d in tools/testing/selftests/kho tools/testing/selftests/liveupdate tools/te
 	done < <(cd "$base/$d" && find . -type f)
 done
 
-[ -d /usr/lib/ccache ] && export PATH=/usr/lib/ccache:$PATH
+# With the same relative paths as build-kernel.sh's (../src-ours), so that
+# the files these configs compile alike come from our kernels' builds.
+if [ -d /usr/lib/ccache ]; then
+	export PATH=/usr/lib/ccache:$PATH CCACHE_BASEDIR=$KHO_CACHE CCACHE_NOHASHDIR=1
+fi
 
 # run_hidden_kvm CMD...: CMD with /dev/kvm masked unless KVM=1.  The mask
 # lives in a mount namespace of its own, with /dev made a slave there so

@@ -46,8 +46,8 @@ set -e
 ws=$(kho_src ours)
 "$KHO_REPO/scripts/build-kernel.sh" "$ws" "$KHO_BUILD/ours-bench" test stock
 # Stock's test kernel already has exactly this config: share its build.
-"$KHO_REPO/scripts/build-kernel.sh" "$(kho_src stock)" "$KHO_BUILD/stock-test" test stock
-[ -e "$KHO_BUILD/stock-bench" ] || ln -s stock-test "$KHO_BUILD/stock-bench"
+"$KHO_REPO/scripts/build-kernel.sh" "$(kho_src stock)" "$(kho_kdir stock test)" test stock
+[ -e "$(kho_kdir stock bench)" ] || ln -s stock-test "$(kho_kdir stock bench)"
 kho_module ours bench >/dev/null
 kho_module stock bench >/dev/null
 set +e

@@ -19,8 +19,8 @@ set -uo pipefail
 KHO_TAG=broken
 . "$(dirname "$0")/lib.sh"
 
-for k in ours-test stock-test; do
-	[ -f "$KHO_BUILD/$k/arch/x86/boot/bzImage" ] || die "kernel $k is not built"
+for k in ours stock; do
+	[ -f "$(kho_kdir $k)/arch/x86/boot/bzImage" ] || die "kernel $k-test is not built"
 done
 work=$(mktemp -d /tmp/kho-broken.XXXXXX)
 trap 'rm -rf "$work"' EXIT
@@ -32,7 +32,7 @@ base=$(kho_base)
 linked_build() {
 	local k
 	mkdir -p "$1/mod"
-	for k in src-ours ours-test stock-test; do
+	for k in src-ours ours-test stock; do
 		ln -s "$KHO_BUILD/$k" "$1/$k"
 	done
 	for k in ours-test stock-test; do

@@ -48,21 +48,45 @@ kho_base() {
 }
 
 # kho_src FLAVOR: the source tree of a flavor.  "ours" is the overlay
-# workspace (refreshed on every call), "stock" the pristine base.
+# workspace (refreshed on every call), "stock" a hardlink copy of the
+# pristine base (remade when the base changes).
+#
+# Each flavor's build folders sit next to its tree, which both name
+# "src-ours": ccache hashes paths relative to the build folder, so only
+# with the same relative path ("../src-ours") does a stock build get every
+# file our overlay leaves alone from ccache, compiled once for both
+# flavors.  Stock's tree and build folders live in $KHO_BUILD/stock/.
 kho_src() {
-	local base
+	local base ws id
 	base=$(kho_base) || exit 1
 	case $1 in
 	ours)
 		"$KHO_REPO/scripts/overlay.sh" "$base" "$KHO_BUILD/src-ours" || exit 1
 		echo "$KHO_BUILD/src-ours"
 		;;
-	stock) echo "$base" ;;
+	stock)
+		ws=$KHO_BUILD/stock/src-ours
+		id=$(stat -c '%i:%Y' "$base/Makefile")
+		if [ "$(cat "$ws/.kho-base" 2>/dev/null)" != "$id" ]; then
+			say "creating the stock tree $ws (hardlink copy of $base)"
+			rm -rf "$ws"
+			mkdir -p "$(dirname "$ws")"
+			cp -al "$base" "$ws" || die "cannot copy $base"
+			echo "$id" > "$ws/.kho-base"
+		fi
+		echo "$ws"
+		;;
 	*) die "unknown kernel flavor $1" ;;
 	esac
 }
 
-kho_kdir() { echo "$KHO_BUILD/$1-${2:-test}"; }
+# kho_kdir FLAVOR [VARIANT]: the build folder of a kernel.
+kho_kdir() {
+	case $1 in
+	stock) echo "$KHO_BUILD/stock/stock-${2:-test}" ;;
+	*) echo "$KHO_BUILD/$1-${2:-test}" ;;
+	esac
+}
 
 # Guest memory per variant: KASAN's shadow counts as kernel memory, and the
 # default scratch sizing (a multiple of kernel memory) needs room for it.

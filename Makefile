@@ -40,6 +40,7 @@ help:
 	@echo '  KHO_CACHE   cache folder (default ~/.cache/kho-stateless); KHO_BUILD its build/'
 	@echo '  JOBS        parallel build jobs (default nproc + 1)'
 	@echo '  KVM=1       let QEMU use KVM (default: TCG only)'
+	@echo '  ARCH=arm64  the arm64 target (cross compiler, qemu-system-aarch64); KHO_PAGES=16k|64k its page size'
 
 deps:
 	@$(S)/deps.sh

@@ -52,19 +52,27 @@ run_hidden_kvm() {
 	fi
 }
 
+# Another target than x86_64 is the scripts' own -t option, with the cross
+# compiler in CROSS_COMPILE, as they ask for it.
+target=()
+if [ "$KHO_ARCH" != x86_64 ]; then
+	target=(-t aarch64)
+	export CROSS_COMPILE=$KHO_CROSS
+fi
+
 rc_all=0
 for t in "${tests[@]}"; do
-	log=$KHO_BUILD/logs/selftest-$flavor-$t.log
+	log=$KHO_BUILD/logs/selftest-$flavor-$t$KHO_SFX.log
 	mkdir -p "$(dirname "$log")"
 	if [ "$t" = kho ]; then
-		bdir=$KHO_BUILD/selftest-kho-$flavor
-		cmd=("$src/tools/testing/selftests/kho/vmtest.sh" -d "$bdir" -j "$JOBS")
+		bdir=$KHO_BUILD/selftest-kho-$flavor$KHO_SFX
+		cmd=("$src/tools/testing/selftests/kho/vmtest.sh" -d "$bdir" -j "$JOBS" "${target[@]}")
 	else
-		bdir=$KHO_BUILD/selftest-luo-$flavor
-		wdir=$KHO_BUILD/selftest-luo-ws/$t
+		bdir=$KHO_BUILD/selftest-luo-$flavor$KHO_SFX
+		wdir=$KHO_BUILD/selftest-luo-ws$KHO_SFX/$t
 		rm -rf "$wdir"
 		cmd=("$src/tools/testing/selftests/liveupdate/vmtest.sh" -d "$bdir" -j "$JOBS"
-		     -T "$t" -w "$wdir" -k)
+		     -T "$t" -w "$wdir" -k "${target[@]}")
 	fi
 	say "base selftest $t on $flavor (log $log)"
 	t0=$(date +%s)

@@ -12,8 +12,11 @@
 # (options that only exist with our patches applied).  Every option of the fragments is then
 # checked and a missing one is an error that names it.  The config is only regenerated when
 # a fragment changes, so a rebuild after a one-file change is incremental.
-# Produces OUT/arch/x86/boot/bzImage, OUT/usr/gen_init_cpio, the UAPI headers
-# in OUT/hdr, and prepares OUT for external modules.
+# configs/$KHO_ARCH.config adds what the target architecture needs (its
+# serial console, its NUMA firmware), configs/arm64-16k.config or
+# arm64-64k.config arm64's page size (KHO_PAGES, see lib.sh).
+# Produces OUT/$KHO_IMAGE (bzImage or Image), OUT/usr/gen_init_cpio, the UAPI
+# headers in OUT/hdr, and prepares OUT for external modules.
 set -euo pipefail
 
 src=$1
@@ -26,7 +29,8 @@ jobs=${JOBS:-$(($(nproc) + 1))}
 KHO_TAG=build
 . "$(dirname "$0")/lib.sh"
 
-frags=("$repo/configs/test.config")
+frags=("$repo/configs/test.config" "$repo/configs/$KHO_ARCH.config")
+[ "$KHO_PAGES" = 4k ] || frags+=("$repo/configs/$KHO_ARCH-$KHO_PAGES.config")
 [ "$flavor" = ours ] && frags+=("$repo/configs/ours.config")
 case $variant in
 test) ;;
@@ -34,9 +38,9 @@ debug | kcsan) frags+=("$repo/configs/$variant.config") ;;
 *) die "unknown variant $variant (test, debug or kcsan)" ;;
 esac
 
-cc=gcc
+cc=${KHO_CROSS}gcc hostcc=gcc
 if command -v ccache >/dev/null; then
-	cc="ccache gcc"
+	cc="ccache $cc" hostcc="ccache gcc"
 	export CCACHE_DIR=${CCACHE_DIR:-$HOME/.ccache}
 	# Paths relative to the build folder, and no folder in the hash: the
 	# same file builds to the same object in every workspace.
@@ -44,7 +48,7 @@ if command -v ccache >/dev/null; then
 	export CCACHE_NOHASHDIR=1
 	ccache -M 8G >/dev/null 2>&1 || true
 fi
-mk=(make -s -C "$src" O="$out" ARCH=x86_64 CC="$cc" HOSTCC="$cc" -j"$jobs"
+mk=(make -s -C "$src" O="$out" ARCH="$KHO_ARCH" CROSS_COMPILE="$KHO_CROSS" CC="$cc" HOSTCC="$hostcc" -j"$jobs"
     KBUILD_BUILD_USER=kho KBUILD_BUILD_HOST=harness)
 mkdir -p "$out"
 
@@ -90,7 +94,7 @@ parent=$$
 ) 9>&- &
 ticker=$!
 trap 'kill $ticker 2>/dev/null || true' EXIT
-"${mk[@]}" bzImage modules
+"${mk[@]}" "${KHO_IMAGE##*/}" modules
 "${mk[@]}" headers_install INSTALL_HDR_PATH="$out/hdr" >/dev/null
 kill $ticker 2>/dev/null || true
-say "built $out/arch/x86/boot/bzImage in $(($(date +%s) - t0)) s"
+say "built $out/$KHO_IMAGE in $(($(date +%s) - t0)) s"

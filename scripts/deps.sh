@@ -10,6 +10,11 @@ pkgs=(
 	debian-archive-keyring libfdt-dev liburcu-dev sparse clang llvm libclang-rt-14-dev
 	valgrind python3-sphinx python3-yaml rsync gdb
 )
+# The arm64 target (ARCH=arm64): Debian's cross compiler, QEMU's arm
+# machines and their UEFI firmware.
+case ${KHO_ARCH:-${ARCH:-x86_64}} in
+arm64 | aarch64) pkgs+=(gcc-aarch64-linux-gnu qemu-system-arm qemu-efi-aarch64) ;;
+esac
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||

@@ -12,6 +12,31 @@ export KHO_CACHE KHO_BUILD JOBS KVM
 say() { printf '[%s] %s\n' "${KHO_TAG:-kho}" "$*" >&2; }
 die() { printf '[%s] error: %s\n' "${KHO_TAG:-kho}" "$*" >&2; exit 1; }
 
+# The target: ARCH=arm64 (the kernel's own convention, also `make check
+# ARCH=arm64`) or x86_64, the default; KHO_PAGES=16k or 64k picks arm64's
+# page size (4k by default).  ARCH itself is not passed on: every kernel
+# make gets it explicitly, and userspace builds must not see it.
+if [ -z "${KHO_ARCH:-}" ]; then
+	case ${ARCH:-x86_64} in
+	x86_64 | x86) KHO_ARCH=x86_64 ;;
+	arm64 | aarch64) KHO_ARCH=arm64 ;;
+	*) die "unsupported ARCH=$ARCH (x86_64 or arm64)" ;;
+	esac
+fi
+KHO_PAGES=${KHO_PAGES:-4k}
+case $KHO_ARCH:$KHO_PAGES in
+x86_64:4k) KHO_SFX= KHO_CROSS= KHO_IMAGE=arch/x86/boot/bzImage KHO_CONSOLE=ttyS0 ;;
+arm64:4k | arm64:16k | arm64:64k)
+	KHO_SFX=-arm64 KHO_CROSS=aarch64-linux-gnu- KHO_IMAGE=arch/arm64/boot/Image KHO_CONSOLE=ttyAMA0
+	[ "$KHO_PAGES" = 4k ] || KHO_SFX=-arm64-$KHO_PAGES
+	;;
+*) die "unsupported page size $KHO_PAGES for $KHO_ARCH" ;;
+esac
+# `make check ARCH=arm64` also hands ARCH to every make we run, through
+# MAKEFLAGS; ours pass what they need explicitly.
+unset ARCH MAKEFLAGS MFLAGS
+export KHO_ARCH KHO_PAGES
+
 # ktap ok|fail|skip NAME [DIAG]: the next numbered KTAP result line on
 # stdout.  KTAP_N, KTAP_FAILED and KTAP_SKIPPED count them; a skip is
 # neither a pass nor a failure.
@@ -28,10 +53,10 @@ ktap() {
 # kho_static NAME SRC HDR: a static nolibc program of the guest, built
 # against the UAPI headers HDR into $KHO_BUILD/init/NAME (when SRC is newer).
 kho_static() {
-	local out=$KHO_BUILD/init/$1
-	mkdir -p "$KHO_BUILD/init"
+	local out=$KHO_BUILD/init$KHO_SFX/$1
+	mkdir -p "$KHO_BUILD/init$KHO_SFX"
 	if [ ! -x "$out" ] || [ "$2" -nt "$out" ]; then
-		gcc -static -Os -nostdinc -nostdlib -fno-asynchronous-unwind-tables \
+		"${KHO_CROSS}gcc" -static -Os -nostdinc -nostdlib -fno-asynchronous-unwind-tables \
 		    -fno-ident -fno-stack-protector -Wall -Werror \
 		    -I "$3" -I "$(kho_base)/tools/include/nolibc" -o "$out" "$2" >&2 ||
 			die "static build of $(basename "$2") failed"
@@ -80,11 +105,13 @@ kho_src() {
 	esac
 }
 
-# kho_kdir FLAVOR [VARIANT]: the build folder of a kernel.
+# kho_kdir FLAVOR [VARIANT]: the build folder of a kernel (of the target:
+# arm64's carry a suffix, next to the x86_64 ones so that the relative path
+# to the tree stays the same).
 kho_kdir() {
 	case $1 in
-	stock) echo "$KHO_BUILD/stock/stock-${2:-test}" ;;
-	*) echo "$KHO_BUILD/$1-${2:-test}" ;;
+	stock) echo "$KHO_BUILD/stock/stock-${2:-test}$KHO_SFX" ;;
+	*) echo "$KHO_BUILD/$1-${2:-test}$KHO_SFX" ;;
 	esac
 }
 
@@ -101,7 +128,7 @@ kho_mem() { [ "${1:-test}" = debug ] && echo 4G || echo 2G; }
 # KHO_NO5LVL=0 leaves it out (scripts/kasan-loop.sh).
 kho_cmdline() {
 	[ "${1:-test}" = debug ] || return 0
-	echo "kho_scratch=64M,1G,0$([ "${KHO_NO5LVL:-1}" = 0 ] || echo ' no5lvl')"
+	echo "kho_scratch=64M,1G,0$([ "${KHO_NO5LVL:-1}" = 0 ] || [ "$KHO_ARCH" != x86_64 ] || echo ' no5lvl')"
 }
 
 # kho_kernel FLAVOR VARIANT: build (incrementally) and print the build folder.
@@ -118,7 +145,7 @@ kho_kernel() {
 kho_module() {
 	local kdir mdir
 	kdir=$(kho_kdir "$1" "$2")
-	mdir=$KHO_BUILD/mod/$1-$2
+	mdir=$KHO_BUILD/mod/${kdir##*/}
 	mkdir -p "$mdir"
 	cp -u "$KHO_REPO"/tools/testing/selftests/kho/scenario/kho_scenario.c "$mdir/"
 	{
@@ -126,7 +153,8 @@ kho_module() {
 		# Only our kernel's ABI header has what the damage code uses.
 		if [ "$1" = ours ]; then echo 'ccflags-y := -DKHO_SCN_OURS'; fi
 	} > "$mdir/Kbuild"
-	make -s -C "$kdir" M="$mdir" CC="${KHO_CC:-gcc}" modules >&2 ||
+	make -s -C "$kdir" M="$mdir" ARCH="$KHO_ARCH" CROSS_COMPILE="$KHO_CROSS" \
+		CC="${KHO_CC:-${KHO_CROSS}gcc}" modules >&2 ||
 		die "scenario module build failed for $1-$2"
 }
 
@@ -161,10 +189,12 @@ kho_qemu() {
 			       -numa node,nodeid=$n,cpus=$n,memdev=m$n)
 		done
 	fi
-	timeout --foreground -k 5 "$tmo" qemu-system-x86_64 "${accel[@]}" -m "$mem" -smp "$smp" \
+	local qemu=(qemu-system-x86_64)
+	[ "$KHO_ARCH" = arm64 ] && qemu=(qemu-system-aarch64 -machine virt)
+	timeout --foreground -k 5 "$tmo" "${qemu[@]}" "${accel[@]}" -m "$mem" -smp "$smp" \
 		"${numa[@]}" "${prealloc[@]}" -no-reboot -nographic -nodefaults -serial file:"$log" \
 		-kernel "$kernel" -initrd "$initrd" \
-		-append "console=ttyS0 panic=-1 oops=panic $cmdline" </dev/null
+		-append "console=$KHO_CONSOLE panic=-1 oops=panic $cmdline" </dev/null
 }
 
 # kho_splats LOG: print kernel reports that fail a test; status 0 if any.

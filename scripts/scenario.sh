@@ -59,9 +59,9 @@ init=$(kho_init_bin "$first/hdr/include")
 	echo "file /init $init 0755 0 0"
 	for k in $(printf '%s\n' "${kernels[@]}" | sort -u); do
 		kdir=$(stage_kdir "$k")
-		[ -f "$kdir/arch/x86/boot/bzImage" ] || die "kernel ${kdir##*/} is not built"
+		[ -f "$kdir/$KHO_IMAGE" ] || die "kernel ${kdir##*/} is not built"
 		echo "dir /k/$k 0755 0 0"
-		echo "file /k/$k/bzImage $kdir/arch/x86/boot/bzImage 0644 0 0"
+		echo "file /k/$k/kernel $kdir/$KHO_IMAGE 0644 0 0"
 		echo "file /k/$k/kho_scenario.ko $KHO_BUILD/mod/${kdir##*/}/kho_scenario.ko 0644 0 0"
 	done
 	[ -z "${KHO_INITRD_EXTRA:-}" ] || printf '%s\n' "$KHO_INITRD_EXTRA"
@@ -78,7 +78,7 @@ kunit=
 say "$name: booting $plan (timeout ${tmo}s, log $log)"
 t0=$(date +%s.%N)
 rc=0
-kho_qemu "$log" "$tmo" "$first/arch/x86/boot/bzImage" "$work/initrd.cpio" \
+kho_qemu "$log" "$tmo" "$first/$KHO_IMAGE" "$work/initrd.cpio" \
 	"kho=on printk.devkmsg=on ${kunit:+$kunit }$(kho_cmdline "$variant") khotest.plan=$plan khotest.stage=1${modargs:+ khotest.mod=$modargs}${KHO_CMDLINE_EXTRA:+ $KHO_CMDLINE_EXTRA}${word1:+ $word1}" "$mem" || rc=$?
 t1=$(date +%s.%N)
 

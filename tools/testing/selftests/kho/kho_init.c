@@ -137,7 +137,7 @@ static void console_drain(void)
 
 	for (pid = 2; pid < 1024; pid++) {
 		snprintf(path, sizeof(path), "/proc/%d/comm", pid);
-		if (read_file(path, buf, sizeof(buf)) > 0 && !strncmp(buf, "pr/ttyS", 7))
+		if (read_file(path, buf, sizeof(buf)) > 0 && !strncmp(buf, "pr/tty", 6))
 			break;
 	}
 	if (pid == 1024)
@@ -886,7 +886,7 @@ int main(void)
 		/* A tree damaged on purpose may not even be walkable here. */
 		if (!strstr(modargs, "corrupt="))
 			show_tree_stats();
-		snprintf(path, sizeof(path), "/k/%s/bzImage", plan[stage]);
+		snprintf(path, sizeof(path), "/k/%s/kernel", plan[stage]);
 		if (kexec_next(path)) {
 			say("not ok %d stage%d.%s # kexec to stage %d failed\n", stage, stage,
 			    plan[stage - 1], stage + 1);

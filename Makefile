@@ -40,7 +40,7 @@ help:
 	@echo '  KHO_CACHE   cache folder (default ~/.cache/kho-stateless); KHO_BUILD its build/'
 	@echo '  JOBS        parallel build jobs (default nproc + 1)'
 	@echo '  KVM=1       let QEMU use KVM (default: TCG only)'
-	@echo '  ARCH=arm64  the arm64 target (cross compiler, qemu-system-aarch64); KHO_PAGES=16k|64k its page size'
+	@echo '  ARCH=arm64  the arm64 target (cross compiler, qemu-system-aarch64); KHO_PAGES=16k|64k its page size; check still runs the x86_64 group list (issue 16)'
 
 deps:
 	@$(S)/deps.sh

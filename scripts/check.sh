@@ -172,8 +172,8 @@ fi
 
 # The debug and KCSAN kernels build in the background, niced, while the
 # test kernel's groups run: their QEMU guests keep about one of the two
-# cores busy, and the builds take what is left (a cold check saves a
-# quarter of an hour).  The background shell is a session of its own, so
+# cores busy, and the builds take what is left (not yet measured cold with
+# the autogroup niced; see issue 15's note).  The background shell is a session of its own, so
 # that an early stop of this script takes its builds down with it.  Their
 # groups wait for them (bg_build_result).
 bg_pid=
